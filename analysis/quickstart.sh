@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The main job: install what is missing, build, run the default scenario, write its
+# CSVs and charts. Usage: bash analysis/quickstart.sh [SCENARIO] (as root on a fresh
+# Debian 12 machine, or as any user once the packages are installed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scenario=${1:-scenarios/seed000-failover.ini}
+name=$(basename "$scenario" .ini)
+bash analysis/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc)" --target mxsim >/dev/null
+./build/mxsim run "$scenario" -o "results/$name"
+bash analysis/plot.sh "results/$name"

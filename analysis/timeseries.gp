@@ -1,0 +1,39 @@
+# Charts from one run's timeseries.csv (the first replication).
+# Called by analysis/plot.sh with: dir, tmp (holding 1.csv, 2.csv, ...: each server's
+# rows, in the order of the names in servers), servers, senders, step (s).
+set datafile separator ","
+set terminal pngcairo size 1000,560 font "DejaVu Sans,11" noenhanced
+set key outside right top
+set grid
+set xlabel "simulated time (minutes)"
+set style data lines
+n = words(servers)
+f(i) = tmp."/".i.".csv"
+
+set output dir."/plots/accepted.png"
+set title "Where the mail goes: messages accepted per server (per second, averaged over each sample)"
+set ylabel "messages/s"
+# A row at time t counts what was accepted in (t - step, t]: fsteps draws it there.
+plot for [i=1:n] f(i) using ($1/60):($5/step) with fsteps title word(servers, i) lw 2
+
+set output dir."/plots/sessions.png"
+set title "SMTP sessions in progress per server (process_limit caps them)"
+set ylabel "sessions"
+plot for [i=1:n] f(i) using ($1/60):3 title word(servers, i) lw 2
+
+set output dir."/plots/backlog.png"
+set title "Connections waiting in each server's listen backlog"
+set ylabel "connections"
+# An all-zero series would make gnuplot warn about an empty range: set it ourselves.
+top = 0
+do for [i=1:n] { stats f(i) using 4 nooutput; top = STATS_max > top ? STATS_max : top }
+set yrange [0:(top > 0 ? top * 1.1 : 1)]
+plot for [i=1:n] f(i) using ($1/60):4 title word(servers, i) lw 2
+
+set output dir."/plots/deferred.png"
+set title "Messages in each sender's deferred queue"
+set ylabel "messages"
+top = 0
+do for [i=1:words(senders)] { stats f(1) using (column(5+i)) nooutput; top = STATS_max > top ? STATS_max : top }
+set yrange [0:(top > 0 ? top * 1.1 : 1)]
+plot for [i=1:words(senders)] f(1) using ($1/60):(column(5+i)) title word(senders, i) lw 2

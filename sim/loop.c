@@ -1,0 +1,52 @@
+/* loop.c -- see loop.h. */
+#include "loop.h"
+
+#include <string.h>
+
+void loop_init(struct loop *l)
+{
+    memset(l, 0, sizeof *l);
+    evq_init(&l->q);
+}
+
+void loop_fini(struct loop *l)
+{
+    evq_fini(&l->q);
+}
+
+void loop_on(struct loop *l, uint32_t kind, loop_handler h, void *ctx)
+{
+    assert(kind < LOOP_MAX_KINDS);
+    l->handler[kind] = h;
+    l->ctx[kind] = ctx;
+}
+
+uint64_t loop_schedule(struct loop *l, mx_time t, uint32_t kind, uint32_t ref)
+{
+    assert(t >= l->now && kind < LOOP_MAX_KINDS && l->handler[kind]);
+    uint64_t seq = 0;
+    if (evq_push(&l->q, t, kind, ref, &seq) != MX_OK)
+        l->nomem = true;
+    return seq;
+}
+
+int loop_run(struct loop *l, mx_time until)
+{
+    struct ev ev;
+    const struct ev *top;
+    while (!l->stop && (top = evq_peek(&l->q)) && top->t <= until) {
+        if (l->nomem)
+            return MX_ENOMEM;
+        if (l->max_events && l->events >= l->max_events)
+            return MX_ELIMIT;
+        evq_pop(&l->q, &ev);
+        l->now = ev.t;
+        l->events++;
+        l->handler[ev.kind](l->ctx[ev.kind], &ev);
+    }
+    if (l->nomem)
+        return MX_ENOMEM;
+    if (!l->stop && until > l->now)
+        l->now = until;
+    return MX_OK;
+}

@@ -1,0 +1,64 @@
+/* loop.h -- the simulation clock and the event loop.
+ * Owns:   the clock, the pending-event set (evq), the handler table, the event and
+ *         stale-event counters, and a sticky out-of-memory flag.
+ * Calls:  the handlers the model registers. Knows nothing of mail.
+ * Invariants: (1) now never decreases: an event is never scheduled before now;
+ *   (2) handlers run in (t, seq) order; (3) limits (max_events, the stop time) are
+ *   checked between events, never inside a handler.
+ * Cancel by forgetting (ns-3, STYLE 7): the owner of an object keeps the seq of the
+ * event it still wants; a handler whose ev->seq differs calls loop_stale() and
+ * returns. */
+#ifndef MXSIM_LOOP_H
+#define MXSIM_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "evq.h"
+#include "mx.h"
+
+struct loop;
+typedef void (*loop_handler)(void *ctx, const struct ev *ev);
+
+#define LOOP_MAX_KINDS 16
+
+struct loop {
+    struct evq q;
+    mx_time now;
+    uint64_t events; /* handlers run, stale ones included */
+    uint64_t stale;  /* events whose owner had moved on */
+    uint64_t max_events; /* 0 = no limit */
+    bool nomem;      /* a schedule failed: the run stops with MX_ENOMEM */
+    bool stop;       /* set by a handler: loop_run returns after this event */
+    loop_handler handler[LOOP_MAX_KINDS];
+    void *ctx[LOOP_MAX_KINDS];
+};
+
+void loop_init(struct loop *l);
+void loop_fini(struct loop *l);
+void loop_on(struct loop *l, uint32_t kind, loop_handler h, void *ctx);
+
+/* Schedules kind/ref at absolute time t >= now; returns the event's seq. On out of
+ * memory sets l->nomem (the run then stops between events) and returns 0. */
+uint64_t loop_schedule(struct loop *l, mx_time t, uint32_t kind, uint32_t ref);
+
+static inline mx_time loop_now(const struct loop *l)
+{
+    return l->now;
+}
+static inline void loop_stale(struct loop *l)
+{
+    l->stale++;
+}
+
+/* Runs events with t <= until in order until one sets stop; then, unless stopped,
+ * sets now = until. Returns MX_OK, MX_ENOMEM, or MX_ELIMIT when
+ * max_events ran out (the clock then stays at the last event run). */
+int loop_run(struct loop *l, mx_time until);
+/* True when no event is pending. */
+static inline bool loop_idle(const struct loop *l)
+{
+    return evq_len(&l->q) == 0;
+}
+
+#endif

@@ -1,0 +1,134 @@
+/* model.h -- one replication's run state, shared by the model modules.
+ * Owns:   nothing itself: each field below names the module that owns it, and only
+ *         that module's functions write it (STYLE 4).
+ * A run is a value: everything a replication needs is reachable from struct run, and
+ * nothing else is mutable, so tests and sweep workers make as many as they like. */
+#ifndef MXSIM_MODEL_H
+#define MXSIM_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hist.h"
+#include "loop.h"
+#include "pool.h"
+#include "rng.h"
+#include "scen.h"
+
+/* Event kinds: the handler table (loop_on) is filled by run_init. */
+enum ev_kind {
+    EV_ARRIVAL,          /* traffic: ref = traffic index */
+    EV_START,            /* sender: a message taken from a destination queue */
+    EV_CONNECT_FAIL,     /* sender: the connect timeout fired (R19) */
+    EV_GREETING_TIMEOUT, /* sender: no greeting within smtp_helo_timeout (R20, R63) */
+    EV_SESSION_END,      /* server: a session ended, the message is delivered */
+    EV_RETRY,            /* sender: a deferred message is picked up by a scan (R34) */
+    EV_FAULT,            /* fault: ref = fault index * 2 + (0 start, 1 end) */
+    EV_SAMPLE,           /* run: a timeseries sample is due */
+    EV_KINDS
+};
+
+#define MX_NONE UINT32_MAX
+/* Addresses one delivery keeps in its try list. smtp_mx_address_limit is applied
+ * first (R14); a limit of 0 (none) or above this cap is capped here (model.md). */
+#define MX_TRY_MAX 16
+
+enum msg_flag { MSG_COUNTED = 1, MSG_PAID_TIMEOUT = 2 };
+
+/* A message in flight. Owned by sender.c; its prev/next links belong to whichever
+ * queue holds it (a destination queue in sender.c, a backlog in server.c). */
+struct msg {
+    uint32_t inst;     /* sender instance */
+    uint32_t dq;       /* destination queue (instance x nexthop) */
+    uint64_t wait_seq; /* seq of the one event it waits for; survives pool_put */
+    mx_time arrived;
+    uint32_t server;   /* server of the connection in progress, or MX_NONE */
+    uint32_t prev, next;
+    uint32_t attempts; /* deliveries started (R17: each is a fresh lookup and order) */
+    uint8_t n_try, i_try;
+    uint8_t flags;
+    uint32_t try_addr[MX_TRY_MAX];
+};
+
+_Static_assert(offsetof(struct msg, wait_seq) == POOL_TAG_OFFSET, "wait_seq must be the pool tag");
+
+/* How a nexthop resolves (R2, R5 to R9), computed once per run from the zone. */
+enum dest_outcome { DEST_OK, DEST_BOUNCE, DEST_DEFER };
+
+struct dest_entry {
+    uint32_t addr;
+    uint16_t pref;
+};
+
+struct dest {
+    enum dest_outcome outcome;
+    struct dest_entry *list; /* sorted by preference, zone order within (R10, R12) */
+    uint32_t n;
+};
+
+struct dq { /* owned by sender.c: one per (instance, nexthop), R1 */
+    uint32_t busy;       /* deliveries running (R29) */
+    uint32_t head, tail; /* waiting messages, FIFO */
+};
+
+struct inst { /* owned by sender.c */
+    struct rng_stream rng;
+    uint32_t sender;  /* index into scenario senders */
+    uint32_t dq_base; /* its destination queues: dq_base + nexthop index */
+    uint32_t deferred;
+};
+
+struct srv { /* owned by server.c */
+    const struct scen_server *cfg;
+    struct rng_stream rng;
+    uint32_t busy;
+    uint32_t bl_head, bl_tail, bl_len; /* the listen backlog, FIFO (R67) */
+    uint32_t refused_faults, blackhole_faults; /* active fault windows */
+    /* counters, from warmup on */
+    uint64_t accepted, refused, timed_out, tempfailed;
+    uint64_t accepted_all; /* whatever the warmup: for timeseries deltas */
+    uint32_t peak;
+    mx_time last_change;
+    unsigned __int128 busy_area; /* sessions x ns, from warmup on */
+};
+
+struct traffic_rt { /* owned by traffic.c */
+    struct rng_stream rng;
+    uint32_t nexthop; /* index into the sender's nexthops */
+};
+
+struct run_totals { /* owned by sender.c */
+    uint64_t messages, delivered, bounced;
+    uint64_t in_flight; /* counted messages not yet delivered or bounced */
+    uint64_t paid_timeout; /* finished counted messages that waited out a timeout */
+    uint64_t attempts; /* over finished counted messages */
+    struct hist delay;
+};
+
+struct run {
+    const struct scenario *scen;
+    struct loop loop;
+    struct pool msgs;
+    mx_time end_of_arrivals, end_of_drain;
+    struct inst *inst;
+    uint32_t n_inst;
+    uint32_t *inst_base;   /* per sender: its first instance */
+    struct dest *dest;     /* per (sender, nexthop): dest_base[sender] + i */
+    uint32_t *dest_base;   /* per sender */
+    uint32_t *n_nexthops;  /* per sender */
+    struct dq *dq;
+    uint32_t *addr_server; /* address id -> server index or MX_NONE */
+    struct srv *srv;
+    struct traffic_rt *traffic;
+    struct dest_entry *scratch; /* policy's shuffle buffer */
+    uint32_t n_scratch;
+    struct run_totals totals;
+    uint32_t *deferred;    /* per sender: messages in its instances' deferred queues */
+    /* Timeseries: on_sample(sample_ctx, run) every sample_every while the run lasts. */
+    mx_time sample_every;  /* 0 = no samples */
+    void (*on_sample)(void *ctx, const struct run *r);
+    void *sample_ctx;
+};
+
+#endif

@@ -1,0 +1,258 @@
+/* run.c -- see run.h. */
+#include "run.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fault.h"
+#include "policy.h"
+#include "sender.h"
+#include "server.h"
+#include "traffic.h"
+#include "zone.h"
+
+static uint64_t stream_seed(uint64_t seed, uint64_t point, uint64_t rep, const char *kind,
+                            const char *name, long inst)
+{
+    char buf[300];
+    if (inst >= 0)
+        snprintf(buf, sizeof buf, "%s:%s#%ld", kind, name, inst);
+    else
+        snprintf(buf, sizeof buf, "%s:%s", kind, name);
+    return rng_derive(seed, point, rep, buf);
+}
+
+/* The nexthops of each sender (R1): its relayhost, or each recipient domain its
+ * traffic sends to, in order of first appearance. */
+static int build_nexthops(struct run *r, struct mx_err *err)
+{
+    const struct scenario *s = r->scen;
+    size_t ns = s->n_senders;
+    r->dest_base = calloc(ns + 1, sizeof *r->dest_base);
+    r->n_nexthops = calloc(ns + 1, sizeof *r->n_nexthops);
+    r->dest = calloc(s->n_traffic + ns + 1, sizeof *r->dest);
+    const char **names = calloc(s->n_traffic + ns + 1, sizeof *names);
+    if (!r->dest_base || !r->n_nexthops || !r->dest || !names) {
+        free(names);
+        return mx_fail(err, MX_ENOMEM, "out of memory");
+    }
+    uint32_t n = 0;
+    for (size_t k = 0; k < ns; k++) {
+        const struct scen_sender *snd = &s->senders[k];
+        r->dest_base[k] = n;
+        for (size_t t = 0; t < s->n_traffic; t++) {
+            if (s->traffic[t].sender != k)
+                continue;
+            const char *hop = snd->relay_target ? snd->relay_target : s->traffic[t].to;
+            uint32_t i = r->dest_base[k];
+            while (i < n && strcmp(names[i], hop) != 0)
+                i++;
+            if (i == n) {
+                names[n] = hop;
+                if (policy_resolve(s->zone, snd, hop, &r->dest[n], err) != MX_OK) {
+                    free(names);
+                    return MX_ENOMEM;
+                }
+                n++;
+            }
+            r->traffic[t].nexthop = i - r->dest_base[k];
+        }
+        r->n_nexthops[k] = n - r->dest_base[k];
+    }
+    free(names);
+    return MX_OK;
+}
+
+static int build_instances(struct run *r, uint64_t seed, uint64_t point, uint64_t rep,
+                           struct mx_err *err)
+{
+    const struct scenario *s = r->scen;
+    uint64_t n_inst = 0, n_dq = 0;
+    for (size_t k = 0; k < s->n_senders; k++) {
+        n_inst += (uint64_t)s->senders[k].instances;
+        n_dq += (uint64_t)s->senders[k].instances * r->n_nexthops[k];
+    }
+    if (n_inst > UINT32_MAX / 2 || n_dq > UINT32_MAX / 2)
+        return mx_fail(err, MX_EINPUT, "too many sender instances");
+    r->inst_base = calloc(s->n_senders + 1, sizeof *r->inst_base);
+    r->deferred = calloc(s->n_senders + 1, sizeof *r->deferred);
+    r->inst = calloc(n_inst + 1, sizeof *r->inst);
+    r->dq = calloc(n_dq + 1, sizeof *r->dq);
+    if (!r->inst_base || !r->inst || !r->dq || !r->deferred)
+        return mx_fail(err, MX_ENOMEM, "out of memory");
+    uint32_t i = 0, q = 0;
+    for (size_t k = 0; k < s->n_senders; k++) {
+        r->inst_base[k] = i;
+        for (long c = 0; c < s->senders[k].instances; c++, i++) {
+            r->inst[i].sender = (uint32_t)k;
+            r->inst[i].dq_base = q;
+            for (uint32_t h = 0; h < r->n_nexthops[k]; h++, q++)
+                r->dq[q].head = r->dq[q].tail = MX_NONE;
+            const char *nm = s->senders[k].name;
+            if (rng_init(&r->inst[i].rng, stream_seed(seed, point, rep, "sender", nm,
+                                                      s->senders[k].instances > 1 ? c : -1)))
+                return mx_fail(err, MX_ENOMEM, "out of memory");
+            r->n_inst = i + 1;
+        }
+    }
+    return MX_OK;
+}
+
+static int build_servers(struct run *r, uint64_t seed, uint64_t point, uint64_t rep,
+                         struct mx_err *err)
+{
+    const struct scenario *s = r->scen;
+    size_t na = zone_n_addrs(s->zone);
+    r->addr_server = malloc((na + 1) * sizeof *r->addr_server);
+    r->srv = calloc(s->n_servers + 1, sizeof *r->srv);
+    if (!r->addr_server || !r->srv)
+        return mx_fail(err, MX_ENOMEM, "out of memory");
+    for (size_t a = 0; a < na; a++)
+        r->addr_server[a] = MX_NONE;
+    for (size_t k = 0; k < s->n_servers; k++) {
+        if (server_init(r, (uint32_t)k, stream_seed(seed, point, rep, "server", s->servers[k].name, -1)))
+            return mx_fail(err, MX_ENOMEM, "out of memory");
+        for (size_t a = 0; a < s->servers[k].n_address; a++) {
+            uint32_t id = zone_addr(s->zone, s->servers[k].address[a]);
+            assert(id != ZONE_NONE); /* scen interns every server address */
+            r->addr_server[id] = (uint32_t)k;
+        }
+    }
+    return MX_OK;
+}
+
+/* A sample at each multiple of sample_every; the chain ends with the run. */
+static void on_sample(void *run, const struct ev *ev)
+{
+    struct run *r = run;
+    r->on_sample(r->sample_ctx, r);
+    if (ev->t <= MX_TIME_MAX - r->sample_every)
+        loop_schedule(&r->loop, ev->t + r->sample_every, EV_SAMPLE, 0);
+}
+
+int run_init(struct run *r, const struct scenario *s, uint64_t seed, uint64_t point, uint64_t rep,
+             struct mx_err *err)
+{
+    memset(r, 0, sizeof *r);
+    r->scen = s;
+    loop_init(&r->loop);
+    pool_init(&r->msgs, sizeof(struct msg));
+    hist_init(&r->totals.delay);
+    r->end_of_arrivals = s->sim.duration;
+    r->end_of_drain = s->sim.duration > MX_TIME_MAX - s->sim.drain ? MX_TIME_MAX
+                                                                   : s->sim.duration + s->sim.drain;
+    loop_on(&r->loop, EV_ARRIVAL, traffic_on_arrival, r);
+    loop_on(&r->loop, EV_START, sender_on_start, r);
+    loop_on(&r->loop, EV_CONNECT_FAIL, sender_on_connect_fail, r);
+    loop_on(&r->loop, EV_GREETING_TIMEOUT, sender_on_greeting_timeout, r);
+    loop_on(&r->loop, EV_SESSION_END, sender_on_session_end, r);
+    loop_on(&r->loop, EV_RETRY, sender_on_retry, r);
+    loop_on(&r->loop, EV_FAULT, fault_on_edge, r);
+    loop_on(&r->loop, EV_SAMPLE, on_sample, r);
+    r->traffic = calloc(s->n_traffic + 1, sizeof *r->traffic);
+    if (!r->traffic)
+        return mx_fail(err, MX_ENOMEM, "out of memory");
+    int rc;
+    if ((rc = build_nexthops(r, err)) || (rc = build_instances(r, seed, point, rep, err)) ||
+        (rc = build_servers(r, seed, point, rep, err)))
+        return rc;
+    /* Faults first, so a window opening at the same instant as an arrival is
+     * already in force for it (events at equal times run in scheduling order). */
+    for (size_t f = 0; f < s->n_faults; f++)
+        fault_init(r, (uint32_t)f);
+    for (size_t t = 0; t < s->n_traffic; t++)
+        if (traffic_init(r, (uint32_t)t, stream_seed(seed, point, rep, "traffic", s->traffic[t].name, -1)))
+            return mx_fail(err, MX_ENOMEM, "out of memory");
+    if (r->loop.nomem)
+        return mx_fail(err, MX_ENOMEM, "out of memory");
+    return MX_OK;
+}
+
+int run_exec(struct run *r, struct mx_err *err)
+{
+    if (r->sample_every > 0 && r->on_sample)
+        loop_schedule(&r->loop, 0, EV_SAMPLE, 0);
+    int rc = loop_run(&r->loop, r->end_of_arrivals);
+    if (rc == MX_OK && !r->loop.stop && r->msgs.live > 0)
+        rc = loop_run(&r->loop, r->end_of_drain);
+    if (rc == MX_ENOMEM)
+        return mx_fail(err, rc, "out of memory at simulated time %.3f s",
+                       mx_time_to_s(loop_now(&r->loop)));
+    if (rc == MX_ELIMIT)
+        return mx_fail(err, rc, "stopped after %llu events (--max-events) at simulated time %.3f s",
+                       (unsigned long long)r->loop.events, mx_time_to_s(loop_now(&r->loop)));
+    return rc;
+}
+
+void run_result(struct run *r, struct run_result *res)
+{
+    const struct scenario *s = r->scen;
+    const struct run_totals *t = &r->totals;
+    struct run_server_result *srv = res->server;
+    memset(res, 0, sizeof *res);
+    res->server = srv;
+    res->messages = t->messages;
+    res->delivered = t->delivered;
+    res->bounced = t->bounced;
+    res->queued_at_end = t->in_flight;
+    res->delivered_fraction = t->messages ? (double)t->delivered / (double)t->messages : 0;
+    res->delay_mean = hist_mean_s(&t->delay);
+    res->delay_p50 = mx_time_to_s(hist_quantile(&t->delay, 0.50));
+    res->delay_p90 = mx_time_to_s(hist_quantile(&t->delay, 0.90));
+    res->delay_p99 = mx_time_to_s(hist_quantile(&t->delay, 0.99));
+    res->delay_max = mx_time_to_s(t->delay.max);
+    uint64_t finished = t->delivered + t->bounced;
+    res->attempts_mean = finished ? (double)t->attempts / (double)finished : 0;
+    res->timeout_fraction = finished ? (double)t->paid_timeout / (double)finished : 0;
+    res->events = r->loop.events;
+    res->end_time = mx_time_to_s(loop_now(&r->loop));
+    uint64_t total = 0;
+    for (size_t k = 0; k < s->n_servers; k++)
+        total += r->srv[k].accepted;
+    mx_time span = loop_now(&r->loop) - s->sim.warmup;
+    for (size_t k = 0; k < s->n_servers; k++) {
+        struct srv *v = &r->srv[k];
+        server_settle(r, (uint32_t)k);
+        srv[k] = (struct run_server_result){
+            .accepted = v->accepted, .refused = v->refused, .timed_out = v->timed_out,
+            .tempfailed = v->tempfailed, .peak_sessions = v->peak,
+            .share = total ? (double)v->accepted / (double)total : 0,
+            .utilization = span > 0 ? (double)v->busy_area / ((double)span *
+                                                              (double)v->cfg->process_limit)
+                                    : 0,
+        };
+    }
+}
+
+void run_check(const struct run *r)
+{
+    evq_check(&r->loop.q);
+    sender_check(r);
+    for (size_t k = 0; k < r->scen->n_servers; k++)
+        server_check(r, (uint32_t)k);
+}
+
+void run_fini(struct run *r)
+{
+    const struct scenario *s = r->scen;
+    if (r->srv)
+        for (size_t k = 0; k < s->n_servers; k++)
+            server_fini(&r->srv[k]);
+    if (r->traffic)
+        for (size_t t = 0; t < s->n_traffic; t++)
+            traffic_fini(&r->traffic[t]);
+    for (uint32_t i = 0; i < r->n_inst; i++)
+        rng_fini(&r->inst[i].rng);
+    if (r->dest && r->n_nexthops)
+        for (size_t k = 0; k < s->n_senders; k++)
+            for (uint32_t h = 0; h < r->n_nexthops[k]; h++)
+                policy_dest_fini(&r->dest[r->dest_base[k] + h]);
+    free(r->srv), free(r->traffic), free(r->inst), free(r->inst_base), free(r->dq);
+    free(r->deferred);
+    free(r->dest), free(r->dest_base), free(r->n_nexthops), free(r->addr_server);
+    free(r->scratch);
+    pool_fini(&r->msgs);
+    loop_fini(&r->loop);
+    memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,26 @@
+/* runner.h -- runs a scenario's replications and writes the output directory.
+ * Owns:   the output files of one `mxsim run`.
+ * Calls:  run_* per replication, out_* for the files. Never prints: progress and
+ *         errors go back to cli through struct mx_err. */
+#ifndef MXSIM_RUNNER_H
+#define MXSIM_RUNNER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mx.h"
+
+struct scenario;
+
+struct runner_opts {
+    const char *out_dir;
+    bool have_seed;
+    uint64_t seed;         /* overrides [simulation] seed when have_seed */
+    long replications;     /* 0 = the scenario's */
+    bool reproducible;     /* write 0 as wall_seconds, so files are byte-identical */
+    uint64_t max_events;   /* per replication; 0 = no limit */
+};
+
+int runner_run(const struct scenario *s, const struct runner_opts *o, struct mx_err *err);
+
+#endif

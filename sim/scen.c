@@ -1,0 +1,954 @@
+/* scen.c -- see scen.h.
+ * Two phases. (1) Reading: inih parses the file through our own line reader, which
+ * counts lines (Debian's inih is built without INI_HANDLER_LINENO), strips inline
+ * "#" comments (inih strips only ";"), stops indented lines from being taken as
+ * continuations, and takes [expect] lines (which are not key = value) before inih
+ * sees them. Every section header and key = value becomes an entry with its line.
+ * (2) Building: --set overrides replace or add entries, then each section is checked
+ * against its key table, values are parsed, defaults applied, references resolved. */
+#include "scen.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "units.h"
+#include "zone.h"
+
+/* ---- owned memory: every allocation of a scenario hangs off s->mem ---- */
+
+struct blk {
+    struct blk *next;
+    max_align_t data[];
+};
+
+static void *salloc(struct scenario *s, size_t n)
+{
+    struct blk *b = calloc(1, sizeof *b + n);
+    if (!b)
+        return NULL;
+    b->next = s->mem;
+    s->mem = b;
+    return b->data;
+}
+
+static char *sdup(struct scenario *s, const char *str)
+{
+    size_t n = strlen(str) + 1;
+    char *p = salloc(s, n);
+    return p ? memcpy(p, str, n) : NULL;
+}
+
+void scen_free(struct scenario *s)
+{
+    if (!s)
+        return;
+    zone_free(s->zone);
+    for (struct blk *b = s->mem, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    free(s);
+}
+
+/* ---- phase 1: entries ---- */
+
+struct entry {
+    char *kind, *name; /* section kind and NAME ("" if none) */
+    char *key, *value; /* key NULL: the section header itself */
+    const char *origin; /* file path, or "--set" */
+    int line;
+};
+
+struct reader {
+    FILE *fp;
+    const char *path;
+    int line;
+    bool in_expect;
+    bool too_long;
+    int long_line;
+    struct entry *e;
+    size_t n, cap;
+    bool nomem;
+    char kind[64], name[200];
+};
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        s[--n] = '\0';
+    return s;
+}
+
+static int add_entry(struct reader *r, const char *kind, const char *name, const char *key,
+                     const char *value, const char *origin, int line)
+{
+    if (r->n >= (size_t)SCEN_MAX_SECTIONS * 64) {
+        r->nomem = true;
+        return -1;
+    }
+    if (r->n == r->cap) {
+        size_t ncap = r->cap ? r->cap * 2 : 64;
+        struct entry *ne = realloc(r->e, ncap * sizeof *ne);
+        if (!ne)
+            return r->nomem = true, -1;
+        r->e = ne;
+        r->cap = ncap;
+    }
+    struct entry *e = &r->e[r->n];
+    e->kind = strdup(kind);
+    e->name = strdup(name);
+    e->key = key ? strdup(key) : NULL;
+    e->value = value ? strdup(value) : NULL;
+    e->origin = origin;
+    e->line = line;
+    if (!e->kind || !e->name || (key && !e->key) || (value && !e->value)) {
+        free(e->kind), free(e->name), free(e->key), free(e->value);
+        return r->nomem = true, -1;
+    }
+    r->n++;
+    return 0;
+}
+
+static void free_entries(struct reader *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        free(r->e[i].kind), free(r->e[i].name), free(r->e[i].key), free(r->e[i].value);
+    free(r->e);
+}
+
+/* "[server relay1]" -> kind "server", name "relay1" */
+static void split_section(const char *sec, char *kind, size_t kl, char *name, size_t nl)
+{
+    while (*sec == ' ' || *sec == '\t')
+        sec++;
+    size_t k = strcspn(sec, " \t");
+    snprintf(kind, kl, "%.*s", (int)k, sec);
+    const char *rest = sec + k;
+    while (*rest == ' ' || *rest == '\t')
+        rest++;
+    snprintf(name, nl, "%s", rest);
+    char *t = name + strlen(name);
+    while (t > name && (t[-1] == ' ' || t[-1] == '\t'))
+        *--t = '\0';
+}
+
+/* Removes an inline comment: "#" or ";" preceded by white space. */
+static void strip_comment(char *s)
+{
+    for (char *p = s + 1; *p; p++)
+        if ((*p == '#' || *p == ';') && (p[-1] == ' ' || p[-1] == '\t')) {
+            *p = '\0';
+            return;
+        }
+}
+
+static char *read_line(char *str, int num, void *stream)
+{
+    struct reader *r = stream;
+    char buf[SCEN_MAX_LINE + 2];
+    if (!fgets(buf, sizeof buf, r->fp))
+        return NULL;
+    r->line++;
+    size_t n = strlen(buf);
+    if (n == sizeof buf - 1 && buf[n - 1] != '\n') {
+        int c; /* skip the rest of an over-long line */
+        while ((c = fgetc(r->fp)) != EOF && c != '\n')
+            ;
+        if (!r->too_long)
+            r->too_long = true, r->long_line = r->line;
+        str[0] = '\0';
+        return str;
+    }
+    char *s = trim(buf);
+    if (*s == '#' || *s == ';' || !*s) {
+        str[0] = '\0';
+        return str;
+    }
+    strip_comment(s);
+    s = trim(s);
+    if (*s == '[') {
+        char *close = strchr(s, ']');
+        if (close) {
+            *close = '\0';
+            split_section(s + 1, r->kind, sizeof r->kind, r->name, sizeof r->name);
+            r->in_expect = strcmp(r->kind, "expect") == 0;
+            add_entry(r, r->kind, r->name, NULL, NULL, r->path, r->line);
+            *close = ']';
+        }
+    } else if (r->in_expect) {
+        add_entry(r, "expect", "", "", s, r->path, r->line);
+        str[0] = '\0';
+        return str;
+    }
+    if ((int)strlen(s) + 2 > num) {
+        if (!r->too_long)
+            r->too_long = true, r->long_line = r->line;
+        str[0] = '\0';
+        return str;
+    }
+    strcpy(str, s);
+    strcat(str, "\n");
+    return str;
+}
+
+static int on_value(void *user, const char *section, const char *key, const char *value)
+{
+    struct reader *r = user;
+    (void)section; /* the reader already split it into kind and name */
+    return add_entry(r, r->kind, r->name, key, value, r->path, r->line) == 0;
+}
+
+/* ---- phase 2: key tables ---- */
+
+enum ktype { K_DUR, K_FOREVER, K_INT, K_BOOL, K_RATE, K_DIST, K_STR, K_ENUM, K_SEED, K_DOMAIN,
+             K_ADDRS, K_REF };
+
+struct key {
+    const char *name;
+    enum ktype type;
+    size_t off;
+    const char *def;   /* default, parsed like a value; NULL = required */
+    long lo, hi;       /* K_INT bounds */
+    const char *const *words; /* K_ENUM: values in enum order, NULL-terminated */
+    const char *expected;     /* K_ENUM: how to say what is accepted */
+};
+
+#define OFF(T, f) offsetof(struct T, f)
+
+static const char *const mta_words[] = {"postfix", "ordered", NULL};
+static const char *const full_words[] = {"wait", "refuse", "drop", NULL};
+static const char *const mode_words[] = {"refused", "blackhole", NULL};
+static const char *const arrival_words[] = {"poisson", "constant", NULL};
+
+static const struct key sim_keys[] = {
+    {"duration", K_DUR, OFF(scen_sim, duration), "1h", 0, 0, NULL, NULL},
+    {"drain", K_DUR, OFF(scen_sim, drain), "1d", 0, 0, NULL, NULL},
+    {"warmup", K_DUR, OFF(scen_sim, warmup), "0", 0, 0, NULL, NULL},
+    {"replications", K_INT, OFF(scen_sim, replications), "1", 1, 100000, NULL, NULL},
+    {"sample", K_DUR, OFF(scen_sim, sample), "1m", 0, 0, NULL, NULL},
+    {"seed", K_SEED, OFF(scen_sim, seed), "1", 0, 0, NULL, NULL},
+    {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
+};
+
+static const struct key sender_keys[] = {
+    {"mta", K_ENUM, OFF(scen_sender, mta), "postfix", 0, 0, mta_words,
+     "postfix or ordered (exim and sendmail are not modelled yet)"},
+    {"instances", K_INT, OFF(scen_sender, instances), "1", 1, SCEN_MAX_INSTANCES, NULL, NULL},
+    {"relayhost", K_STR, OFF(scen_sender, relayhost), "", 0, 0, NULL, NULL},
+    {"smtp_randomize_addresses", K_BOOL, OFF(scen_sender, smtp_randomize_addresses), "yes", 0, 0,
+     NULL, NULL},
+    {"smtp_connect_timeout", K_DUR, OFF(scen_sender, smtp_connect_timeout), "30s", 0, 0, NULL,
+     NULL},
+    {"smtp_helo_timeout", K_DUR, OFF(scen_sender, smtp_helo_timeout), "300s", 0, 0, NULL, NULL},
+    {"smtp_mx_address_limit", K_INT, OFF(scen_sender, smtp_mx_address_limit), "5", 0, 1000000,
+     NULL, NULL},
+    {"smtp_destination_concurrency_limit", K_INT,
+     OFF(scen_sender, smtp_destination_concurrency_limit), "20", 1, 100000, NULL, NULL},
+    {"minimal_backoff_time", K_DUR, OFF(scen_sender, minimal_backoff_time), "300s", 0, 0, NULL,
+     NULL},
+    {"maximal_backoff_time", K_DUR, OFF(scen_sender, maximal_backoff_time), "4000s", 0, 0, NULL,
+     NULL},
+    {"queue_run_delay", K_DUR, OFF(scen_sender, queue_run_delay), "300s", 0, 0, NULL, NULL},
+    {"maximal_queue_lifetime", K_DUR, OFF(scen_sender, maximal_queue_lifetime), "5d", 0, 0, NULL,
+     NULL},
+    {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
+};
+
+static const struct key server_keys[] = {
+    {"address", K_ADDRS, 0, NULL, 0, 0, NULL, NULL},
+    {"process_limit", K_INT, OFF(scen_server, process_limit), "100", 1, 1000000, NULL, NULL},
+    {"backlog", K_INT, OFF(scen_server, backlog), "100", 0, 1000000, NULL, NULL},
+    {"when_full", K_ENUM, OFF(scen_server, when_full), "wait", 0, 0, full_words,
+     "wait, refuse or drop"},
+    {"session_time", K_DIST, OFF(scen_server, session_time), "lognormal(250ms, 0.6)", 0, 0, NULL,
+     NULL},
+    {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
+};
+
+static const struct key fault_keys[] = {
+    {"target", K_REF, OFF(scen_fault, server), NULL, 0, 0, NULL, NULL},
+    {"mode", K_ENUM, OFF(scen_fault, mode), NULL, 0, 0, mode_words,
+     "refused or blackhole (tempfail, reject, slow and servfail are not modelled yet)"},
+    {"at", K_DUR, OFF(scen_fault, at), NULL, 0, 0, NULL, NULL},
+    {"for", K_FOREVER, OFF(scen_fault, len), "forever", 0, 0, NULL, NULL},
+    {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
+};
+
+static const struct key traffic_keys[] = {
+    {"from", K_REF, OFF(scen_traffic, sender), NULL, 0, 0, NULL, NULL},
+    {"to", K_DOMAIN, OFF(scen_traffic, to), NULL, 0, 0, NULL, NULL},
+    {"rate", K_RATE, OFF(scen_traffic, rate_per_s), NULL, 0, 0, NULL, NULL},
+    {"arrivals", K_ENUM, OFF(scen_traffic, arrivals), "poisson", 0, 0, arrival_words,
+     "poisson or constant (trace() is not modelled yet)"},
+    {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
+};
+
+static const struct key dns_keys[] = {
+    {"record", K_STR, 0, "", 0, 0, NULL, NULL}, /* repeatable; handled by build_dns */
+    {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
+};
+
+struct section_kind {
+    const char *kind;
+    bool named;
+    const struct key *keys;
+};
+
+static const struct section_kind kinds[] = {
+    {"simulation", false, sim_keys}, {"dns", false, dns_keys},        {"sender", true, sender_keys},
+    {"server", true, server_keys},   {"fault", true, fault_keys},     {"traffic", true, traffic_keys},
+    {"expect", false, NULL},
+};
+
+/* ---- did you mean ---- */
+
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return (size_t)-1;
+    size_t row[65];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+const char *scen_nearest(const char *word, const char *const *cand, size_t n)
+{
+    size_t limit = strlen(word) / 3 > 2 ? strlen(word) / 3 : 2, best = (size_t)-1;
+    const char *pick = NULL;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = edit_distance(word, cand[i]);
+        if (d <= limit && d < best)
+            best = d, pick = cand[i];
+    }
+    return pick;
+}
+
+/* ---- errors with position ---- */
+
+static void locate(struct mx_err *err, const struct entry *e)
+{
+    if (!err)
+        return;
+    if (strcmp(e->origin, "--set") == 0) {
+        err->file = NULL;
+        err->line = 0;
+        snprintf(err->where, sizeof err->where, "--set %s%s%s.%s", e->kind, *e->name ? " " : "",
+                 e->name, e->key ? e->key : "");
+        return;
+    }
+    err->file = e->origin;
+    err->line = e->line;
+    if (!*e->kind)
+        snprintf(err->where, sizeof err->where, "%s", e->key ? e->key : "");
+    else if (e->key && *e->key)
+        snprintf(err->where, sizeof err->where, "[%s%s%s] %s", e->kind, *e->name ? " " : "",
+                 e->name, e->key);
+    else
+        snprintf(err->where, sizeof err->where, "[%s%s%s]", e->kind, *e->name ? " " : "",
+                 e->name);
+}
+
+static int fail_at(struct mx_err *err, const struct entry *e, const char *hint, const char *fmt,
+                   ...) __attribute__((format(printf, 4, 5)));
+
+static int fail_at(struct mx_err *err, const struct entry *e, const char *hint, const char *fmt,
+                   ...)
+{
+    if (!err)
+        return MX_EINPUT;
+    char msg[sizeof err->msg]; /* the arguments may point into err->msg */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    memcpy(err->msg, msg, sizeof msg);
+    err->status = MX_EINPUT;
+    locate(err, e);
+    snprintf(err->hint, sizeof err->hint, "%s", hint ? hint : "");
+    return MX_EINPUT;
+}
+
+/* ---- phase 2: building ---- */
+
+struct section {
+    const struct section_kind *sk;
+    const struct entry *header;
+    void *obj;            /* struct scen_sim/sender/server/fault/traffic */
+    uint32_t seen;        /* bit per key index */
+    const struct entry *first[32];
+};
+
+struct build {
+    struct scenario *s;
+    struct reader *r;
+    struct section *sec;
+    size_t n_sec;
+    const struct entry **fault_target; /* per fault: its target entry */
+    const struct entry **traffic_from; /* per traffic: its from entry */
+    struct mx_err *err;
+};
+
+static const struct section_kind *find_kind(const char *kind)
+{
+    for (size_t i = 0; i < MX_ARRAY_LEN(kinds); i++)
+        if (strcmp(kinds[i].kind, kind) == 0)
+            return &kinds[i];
+    return NULL;
+}
+
+static int check_header(const struct entry *e, struct mx_err *err)
+{
+    const struct section_kind *sk = find_kind(e->kind);
+    if (!sk) {
+        const char *names[MX_ARRAY_LEN(kinds) + 1];
+        for (size_t i = 0; i < MX_ARRAY_LEN(kinds); i++)
+            names[i] = kinds[i].kind;
+        if (strcmp(e->kind, "resolver") == 0)
+            return fail_at(err, e, NULL, "[resolver] sections are not modelled yet; remove it "
+                                         "(each sender answers from the zone in order)");
+        return fail_at(err, e, scen_nearest(e->kind, names, MX_ARRAY_LEN(kinds)),
+                       "unknown section; expected simulation, dns, sender, server, fault, "
+                       "traffic or expect");
+    }
+    if (sk->named && !*e->name)
+        return fail_at(err, e, NULL, "expected a name, as in [%s NAME]", e->kind);
+    if (!sk->named && *e->name)
+        return fail_at(err, e, NULL, "expected no name: [%s] occurs once", e->kind);
+    return MX_OK;
+}
+
+static int parse_value(struct build *b, const struct key *k, const struct entry *e, void *obj)
+{
+    struct mx_err *err = b->err;
+    char *at = (char *)obj + k->off;
+    const char *v = e->value;
+    char buf[300];
+    int bval;
+    switch (k->type) {
+    case K_DUR:
+        if (units_parse_duration(v, (mx_time *)at, err) != MX_OK)
+            return fail_at(err, e, NULL, "%s", err->msg);
+        return MX_OK;
+    case K_FOREVER:
+        if (strcmp(v, "forever") == 0)
+            return *(mx_time *)at = MX_TIME_MAX, MX_OK;
+        if (units_parse_duration(v, (mx_time *)at, err) != MX_OK)
+            return fail_at(err, e, NULL, "%s, or forever", err->msg);
+        return MX_OK;
+    case K_INT:
+        if (units_parse_int(v, k->lo, k->hi, (long *)at, err) != MX_OK)
+            return fail_at(err, e, NULL, "%s", err->msg);
+        return MX_OK;
+    case K_SEED: {
+        char *end;
+        errno = 0;
+        unsigned long long x = strtoull(v, &end, 10);
+        if (!*v || *end || *v == '-' || errno == ERANGE)
+            return fail_at(err, e, NULL, "expected a whole number from 0 to %llu, got \"%s\"",
+                           (unsigned long long)UINT64_MAX, v);
+        *(uint64_t *)at = (uint64_t)x;
+        return MX_OK;
+    }
+    case K_BOOL:
+        if (units_parse_bool(v, &bval, err) != MX_OK)
+            return fail_at(err, e, NULL, "%s", err->msg);
+        *(int *)at = bval;
+        return MX_OK;
+    case K_RATE:
+        if (units_parse_rate(v, (double *)at, err) != MX_OK)
+            return fail_at(err, e, NULL, "%s", err->msg);
+        return MX_OK;
+    case K_DIST:
+        if (dist_parse(v, (struct dist *)at, err) != MX_OK)
+            return fail_at(err, e, NULL, "%s", err->msg);
+        return MX_OK;
+    case K_REF:
+        return MX_OK; /* resolved once every section is known: resolve_refs */
+    case K_STR:
+        if (!(*(const char **)at = sdup(b->s, v)))
+            return mx_fail(err, MX_ENOMEM, "out of memory");
+        return MX_OK;
+    case K_DOMAIN:
+        if (zone_canon_name(v, buf, sizeof buf, err) != MX_OK)
+            return fail_at(err, e, NULL, "%s", err->msg);
+        if (!(*(const char **)at = sdup(b->s, buf)))
+            return mx_fail(err, MX_ENOMEM, "out of memory");
+        return MX_OK;
+    case K_ENUM:
+        for (int i = 0; k->words[i]; i++)
+            if (strcmp(v, k->words[i]) == 0)
+                return *(int *)at = i, MX_OK;
+        {
+            size_t n = 0;
+            while (k->words[n])
+                n++;
+            return fail_at(err, e, scen_nearest(v, (const char *const *)k->words, n),
+                           "expected %s, got \"%s\"", k->expected, v);
+        }
+    case K_ADDRS:
+        break; /* build_addresses */
+    }
+    return MX_OK;
+}
+
+static int build_addresses(struct build *b, const struct entry *e, struct scen_server *srv)
+{
+    char copy[SCEN_MAX_LINE + 1], canon[64];
+    snprintf(copy, sizeof copy, "%s", e->value);
+    size_t n = 1;
+    for (const char *p = copy; *p; p++)
+        n += *p == ',';
+    srv->address = salloc(b->s, n * sizeof *srv->address);
+    if (!srv->address)
+        return mx_fail(b->err, MX_ENOMEM, "out of memory");
+    srv->n_address = 0;
+    for (char *tok = copy, *next; tok; tok = next) {
+        next = strchr(tok, ',');
+        if (next)
+            *next++ = '\0';
+        tok = trim(tok);
+        if (zone_canon_addr(tok, canon, sizeof canon, b->err) != MX_OK)
+            return fail_at(b->err, e, NULL, "expected addresses separated by commas, such as "
+                                            "10.0.0.1, 10.0.0.2; got \"%s\"", tok);
+        if (!(srv->address[srv->n_address++] = sdup(b->s, canon)))
+            return mx_fail(b->err, MX_ENOMEM, "out of memory");
+    }
+    return MX_OK;
+}
+
+static int apply_entry(struct build *b, struct section *sec, const struct entry *e)
+{
+    if (strcmp(sec->sk->kind, "dns") == 0) {
+        if (strcmp(e->key, "record") != 0) {
+            const char *zone_keys[] = {"record"};
+            return fail_at(b->err, e, scen_nearest(e->key, zone_keys, 1),
+                           "unknown key; expected record (zone files are not read yet)");
+        }
+        if (zone_add_text(b->s->zone, e->value, b->err) != MX_OK)
+            return b->err->status == MX_EINPUT ? fail_at(b->err, e, NULL, "%s", b->err->msg)
+                                               : (int)b->err->status;
+        return MX_OK;
+    }
+    const struct key *keys = sec->sk->keys;
+    size_t i, n = 0;
+    while (keys[n].name)
+        n++;
+    for (i = 0; i < n && strcmp(keys[i].name, e->key) != 0; i++)
+        ;
+    if (i == n) {
+        const char *names[32];
+        for (size_t j = 0; j < n; j++)
+            names[j] = keys[j].name;
+        return fail_at(b->err, e, scen_nearest(e->key, names, n), "unknown key in [%s]",
+                       sec->sk->kind);
+    }
+    if (sec->seen & (1u << i))
+        return fail_at(b->err, e, NULL, "set twice; first at line %d", sec->first[i]->line);
+    sec->seen |= 1u << i;
+    sec->first[i] = e;
+    if (keys[i].type == K_ADDRS)
+        return build_addresses(b, e, sec->obj);
+    return parse_value(b, &keys[i], e, sec->obj);
+}
+
+static int apply_defaults(struct build *b, struct section *sec)
+{
+    const struct key *keys = sec->sk->keys;
+    for (size_t i = 0; keys && keys[i].name; i++) {
+        if (sec->seen & (1u << i) || strcmp(sec->sk->kind, "dns") == 0)
+            continue;
+        if (!keys[i].def)
+            return fail_at(b->err, sec->header, NULL, "missing key %s", keys[i].name);
+        struct entry d = *sec->header;
+        d.key = (char *)keys[i].name;
+        d.value = (char *)keys[i].def;
+        if (parse_value(b, &keys[i], &d, sec->obj) != MX_OK)
+            return b->err->status; /* a default that does not parse is a bug in the table */
+    }
+    return MX_OK;
+}
+
+/* "section.key" or "section NAME.key" = value, split at the last '.' before '='. */
+static int apply_set(struct reader *r, const char *set, struct mx_err *err)
+{
+    char buf[SCEN_MAX_LINE + 1], kind[64], name[200];
+    snprintf(buf, sizeof buf, "%s", set);
+    char *eq = strchr(buf, '=');
+    char *dot = NULL;
+    if (eq) {
+        *eq = '\0';
+        dot = strrchr(buf, '.');
+    }
+    if (!eq || !dot || dot == buf || !*trim(dot + 1)) {
+        err->file = NULL;
+        err->line = 0;
+        snprintf(err->where, sizeof err->where, "--set %s", set);
+        return mx_fail(err, MX_EINPUT, "expected SECTION.KEY=VALUE or \"SECTION NAME.KEY=VALUE\", "
+                                       "such as simulation.duration=2h");
+    }
+    *dot = '\0';
+    const char *key = trim(dot + 1), *value = trim(eq + 1);
+    split_section(buf, kind, sizeof kind, name, sizeof name);
+    bool header = false;
+    for (size_t i = r->n; i-- > 0;) {
+        struct entry *e = &r->e[i];
+        if (strcmp(e->kind, kind) != 0 || strcmp(e->name, name) != 0)
+            continue;
+        if (e->key && strcmp(e->key, key) == 0 && strcmp(key, "record") != 0) {
+            char *nv = strdup(value);
+            if (!nv)
+                return mx_fail(err, MX_ENOMEM, "out of memory");
+            free(e->value);
+            e->value = nv;
+            e->origin = "--set";
+            return MX_OK;
+        }
+        header |= !e->key;
+    }
+    const struct section_kind *sk = find_kind(kind);
+    if (!header && !(sk && !sk->named)) {
+        struct entry e = {kind, name, (char *)key, (char *)value, "--set", 0};
+        return fail_at(err, &e, NULL, "no such section in the scenario");
+    }
+    if (!header && add_entry(r, kind, name, NULL, NULL, "--set", 0) != 0)
+        return mx_fail(err, MX_ENOMEM, "out of memory");
+    if (add_entry(r, kind, name, key, value, "--set", 0) != 0)
+        return mx_fail(err, MX_ENOMEM, "out of memory");
+    return MX_OK;
+}
+
+static int read_file(struct reader *r, const char *path, struct mx_err *err)
+{
+    r->fp = fopen(path, "r");
+    if (!r->fp) {
+        err->file = path;
+        return mx_fail(err, MX_EINPUT, "cannot open the scenario: %s", strerror(errno));
+    }
+    int rc = ini_parse_stream(read_line, r, on_value, r);
+    bool rerr = ferror(r->fp);
+    fclose(r->fp);
+    err->file = path;
+    if (r->nomem)
+        return mx_fail(err, MX_ENOMEM, "out of memory reading the scenario");
+    if (rerr)
+        return mx_fail(err, MX_EIO, "cannot read the scenario: %s", strerror(errno));
+    if (r->too_long && (rc == 0 || r->long_line <= rc)) {
+        err->line = r->long_line;
+        return mx_fail(err, MX_EINPUT, "line too long: expected at most 197 characters");
+    }
+    if (rc > 0) {
+        err->line = rc;
+        return mx_fail(err, MX_EINPUT, "expected [section], key = value or a comment");
+    }
+    return MX_OK;
+}
+
+static size_t count_kind(const struct reader *r, const char *kind)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n; i++)
+        n += !r->e[i].key && strcmp(r->e[i].kind, kind) == 0;
+    return n;
+}
+
+static int make_sections(struct build *b)
+{
+    struct scenario *s = b->s;
+    struct reader *r = b->r;
+    s->n_senders = s->n_servers = s->n_faults = s->n_traffic = 0;
+    s->senders = salloc(s, (count_kind(r, "sender") + 1) * sizeof *s->senders);
+    s->servers = salloc(s, (count_kind(r, "server") + 1) * sizeof *s->servers);
+    s->faults = salloc(s, (count_kind(r, "fault") + 1) * sizeof *s->faults);
+    s->traffic = salloc(s, (count_kind(r, "traffic") + 1) * sizeof *s->traffic);
+    b->sec = calloc(r->n + 2, sizeof *b->sec);
+    b->fault_target = calloc(r->n + 1, sizeof *b->fault_target);
+    b->traffic_from = calloc(r->n + 1, sizeof *b->traffic_from);
+    if (!s->senders || !s->servers || !s->faults || !s->traffic || !b->sec || !b->fault_target ||
+        !b->traffic_from)
+        return mx_fail(b->err, MX_ENOMEM, "out of memory");
+    for (size_t i = 0; i < r->n; i++) {
+        const struct entry *e = &r->e[i];
+        if (e->key)
+            continue;
+        if (check_header(e, b->err) != MX_OK)
+            return MX_EINPUT;
+        for (size_t j = 0; j < b->n_sec; j++)
+            if (strcmp(b->sec[j].header->kind, e->kind) == 0 &&
+                strcmp(b->sec[j].header->name, e->name) == 0)
+                return fail_at(b->err, e, NULL, "defined twice; first at line %d",
+                               b->sec[j].header->line);
+        struct section *sec = &b->sec[b->n_sec++];
+        sec->sk = find_kind(e->kind);
+        sec->header = e;
+        const char *name = sdup(s, e->name);
+        if (!name)
+            return mx_fail(b->err, MX_ENOMEM, "out of memory");
+        if (strcmp(e->kind, "simulation") == 0)
+            sec->obj = &s->sim;
+        else if (strcmp(e->kind, "sender") == 0)
+            sec->obj = &s->senders[s->n_senders], s->senders[s->n_senders].name = name,
+            s->senders[s->n_senders++].line = e->line;
+        else if (strcmp(e->kind, "server") == 0)
+            sec->obj = &s->servers[s->n_servers], s->servers[s->n_servers].name = name,
+            s->servers[s->n_servers++].line = e->line;
+        else if (strcmp(e->kind, "fault") == 0)
+            sec->obj = &s->faults[s->n_faults], s->faults[s->n_faults].name = name,
+            s->faults[s->n_faults++].line = e->line;
+        else if (strcmp(e->kind, "traffic") == 0)
+            sec->obj = &s->traffic[s->n_traffic], s->traffic[s->n_traffic].name = name,
+            s->traffic[s->n_traffic++].line = e->line;
+    }
+    return MX_OK;
+}
+
+static struct section *section_of(struct build *b, const struct entry *e)
+{
+    /* Linear in sections: scenarios have tens of sections; records all go to [dns],
+     * which is found first by the check below. */
+    for (size_t j = 0; j < b->n_sec; j++)
+        if (strcmp(b->sec[j].header->kind, e->kind) == 0 &&
+            strcmp(b->sec[j].header->name, e->name) == 0)
+            return &b->sec[j];
+    return NULL;
+}
+
+static int apply_entries(struct build *b)
+{
+    struct section *last = NULL;
+    for (size_t i = 0; i < b->r->n; i++) {
+        const struct entry *e = &b->r->e[i];
+        if (!e->key)
+            continue;
+        if (!*e->kind)
+            return fail_at(b->err, e, NULL, "expected a [section] header before the first key");
+        if (strcmp(e->kind, "expect") == 0)
+            continue;
+        struct section *sec = last && strcmp(last->header->kind, e->kind) == 0 &&
+                                      strcmp(last->header->name, e->name) == 0
+                                  ? last
+                                  : section_of(b, e);
+        assert(sec); /* every key follows its header */
+        last = sec;
+        if (apply_entry(b, sec, e) != MX_OK)
+            return b->err->status;
+        /* Remember which entry named a reference, to point at it if unresolved. */
+        if (strcmp(e->kind, "fault") == 0 && strcmp(e->key, "target") == 0)
+            b->fault_target[(size_t)((struct scen_fault *)sec->obj - b->s->faults)] = e;
+        if (strcmp(e->kind, "traffic") == 0 && strcmp(e->key, "from") == 0)
+            b->traffic_from[(size_t)((struct scen_traffic *)sec->obj - b->s->traffic)] = e;
+    }
+    for (size_t j = 0; j < b->n_sec; j++)
+        if (b->sec[j].sk->keys && apply_defaults(b, &b->sec[j]) != MX_OK)
+            return b->err->status;
+    return MX_OK;
+}
+
+static int resolve_ref(struct build *b, const struct entry *e, const char *what,
+                       const char *const *names, size_t n, size_t *out)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], e->value) == 0)
+            return *out = i, MX_OK;
+    return fail_at(b->err, e, scen_nearest(e->value, names, n), "no [%s %s] in the scenario", what,
+                   e->value);
+}
+
+static int resolve_refs(struct build *b)
+{
+    struct scenario *s = b->s;
+    const char **names = calloc(s->n_senders + s->n_servers + 1, sizeof *names);
+    if (!names)
+        return mx_fail(b->err, MX_ENOMEM, "out of memory");
+    int rc = MX_OK;
+    for (size_t i = 0; i < s->n_servers; i++)
+        names[i] = s->servers[i].name;
+    for (size_t i = 0; rc == MX_OK && i < s->n_faults; i++)
+        rc = resolve_ref(b, b->fault_target[i], "server", names, s->n_servers,
+                         &s->faults[i].server);
+    for (size_t i = 0; i < s->n_senders; i++)
+        names[i] = s->senders[i].name;
+    for (size_t i = 0; rc == MX_OK && i < s->n_traffic; i++)
+        rc = resolve_ref(b, b->traffic_from[i], "sender", names, s->n_senders,
+                         &s->traffic[i].sender);
+    free(names);
+    return rc;
+}
+
+/* R2: "[host]", "[host]:port", "[192.0.2.1]", "host", "domain", "host:port". */
+static int parse_relayhost(struct build *b, struct scen_sender *snd, const struct section *sec)
+{
+    char buf[300], canon[300];
+    const char *v = snd->relayhost;
+    if (!*v)
+        return MX_OK;
+    const struct entry *e = sec->first[2] ? sec->first[2] : sec->header;
+    if (strchr(v, ',') || strchr(v, ' '))
+        return fail_at(b->err, e, NULL, "expected one next hop; lists of relayhosts (Postfix 3.5+, "
+                                        "R3) are not modelled yet, got \"%s\"", v);
+    snprintf(buf, sizeof buf, "%s", v);
+    char *host = buf, *port = NULL;
+    bool bracket = buf[0] == '[';
+    if (bracket) {
+        char *close = strchr(buf, ']');
+        if (!close || (close[1] && close[1] != ':'))
+            return fail_at(b->err, e, NULL, "expected [host], [host]:port, [address], host or "
+                                            "domain, got \"%s\"", v);
+        *close = '\0';
+        host = buf + 1;
+        port = close[1] ? close + 2 : NULL;
+    } else if ((port = strrchr(buf, ':')) != NULL) {
+        *port++ = '\0';
+    }
+    long p;
+    if (port && units_parse_int(port, 1, 65535, &p, b->err) != MX_OK)
+        return fail_at(b->err, e, NULL, "expected a port from 1 to 65535 after \":\", got \"%s\"", v);
+    struct mx_err ignore = {0};
+    if (bracket && zone_canon_addr(host, canon, sizeof canon, &ignore) == MX_OK) {
+        snd->relay_literal = true;
+    } else if (zone_canon_name(host, canon, sizeof canon, b->err) != MX_OK) {
+        return fail_at(b->err, e, NULL, "expected [host], [host]:port, [address], host or domain, "
+                                        "got \"%s\"", v);
+    }
+    snd->relay_mx = !bracket;
+    if (!(snd->relay_target = sdup(b->s, canon)))
+        return mx_fail(b->err, MX_ENOMEM, "out of memory");
+    return MX_OK;
+}
+
+static int check_model(struct build *b)
+{
+    struct scenario *s = b->s;
+    for (size_t j = 0; j < b->n_sec; j++)
+        if (strcmp(b->sec[j].sk->kind, "sender") == 0 &&
+            parse_relayhost(b, b->sec[j].obj, &b->sec[j]) != MX_OK)
+            return MX_EINPUT;
+    /* An address belongs to at most one server. */
+    for (size_t i = 0; i < s->n_servers; i++)
+        for (size_t a = 0; a < s->servers[i].n_address; a++)
+            for (size_t k = 0; k <= i; k++)
+                for (size_t c = 0; c < (k == i ? a : s->servers[k].n_address); c++)
+                    if (strcmp(s->servers[i].address[a], s->servers[k].address[c]) == 0) {
+                        const struct section *sec = NULL;
+                        for (size_t j = 0; j < b->n_sec; j++)
+                            if (b->sec[j].obj == &s->servers[i])
+                                sec = &b->sec[j];
+                        return fail_at(b->err, sec->first[0], NULL,
+                                       "address %s already belongs to [server %s]",
+                                       s->servers[i].address[a], s->servers[k].name);
+                    }
+    /* Runs map addresses to servers by zone address id: intern every address a
+     * server listens on or a relayhost names, whether DNS names it or not. */
+    uint32_t id;
+    for (size_t i = 0; i < s->n_servers; i++)
+        for (size_t a = 0; a < s->servers[i].n_address; a++)
+            if (zone_addr_intern(s->zone, s->servers[i].address[a], &id) != MX_OK)
+                return mx_fail(b->err, MX_ENOMEM, "out of memory");
+    for (size_t i = 0; i < s->n_senders; i++)
+        if (s->senders[i].relay_literal &&
+            zone_addr_intern(s->zone, s->senders[i].relay_target, &id) != MX_OK)
+            return mx_fail(b->err, MX_ENOMEM, "out of memory");
+    if (s->n_traffic == 0) {
+        b->err->file = b->r->path;
+        return mx_fail(b->err, MX_EINPUT, "expected at least one [traffic NAME] section");
+    }
+    if (s->sim.duration == 0) {
+        b->err->file = b->r->path;
+        return mx_fail(b->err, MX_EINPUT, "[simulation] duration: expected more than 0");
+    }
+    mx_time span = s->sim.duration + s->sim.drain; /* both <= 100 years: no overflow */
+    if (s->sim.sample > 0 && span / s->sim.sample > SCEN_MAX_SAMPLES) {
+        b->err->file = b->r->path;
+        return mx_fail(b->err, MX_EINPUT, "[simulation] sample: expected at least %.3f s, so that "
+                       "duration + drain holds at most %d samples",
+                       mx_time_to_s(span / SCEN_MAX_SAMPLES), SCEN_MAX_SAMPLES);
+    }
+    return MX_OK;
+}
+
+static int keep_expects(struct build *b)
+{
+    struct scenario *s = b->s;
+    size_t n = 0;
+    for (size_t i = 0; i < b->r->n; i++)
+        n += b->r->e[i].key && strcmp(b->r->e[i].kind, "expect") == 0;
+    s->expects = salloc(s, (n + 1) * sizeof *s->expects);
+    if (!s->expects)
+        return mx_fail(b->err, MX_ENOMEM, "out of memory");
+    for (size_t i = 0; i < b->r->n; i++) {
+        const struct entry *e = &b->r->e[i];
+        if (!e->key || strcmp(e->kind, "expect") != 0)
+            continue;
+        char text[SCEN_MAX_LINE + 4];
+        /* a --set expect.x=y gives key "x" and value "y": rebuild "x y" */
+        snprintf(text, sizeof text, "%s%s%s", e->key, *e->key ? " " : "", e->value);
+        s->expects[s->n_expects].line = e->line;
+        if (!(s->expects[s->n_expects++].text = sdup(s, text)))
+            return mx_fail(b->err, MX_ENOMEM, "out of memory");
+    }
+    return MX_OK;
+}
+
+int scen_load(const char *path, const char *const *sets, size_t n_set, struct scenario **out,
+              struct mx_err *err)
+{
+    struct reader r = {.path = path};
+    struct build b = {.r = &r, .err = err};
+    struct scenario *s = calloc(1, sizeof *s);
+    int rc = MX_ENOMEM;
+    if (!s || zone_new(&s->zone) != MX_OK) {
+        mx_fail(err, MX_ENOMEM, "out of memory");
+        goto fail;
+    }
+    b.s = s;
+    if (!(s->path = sdup(s, path)))
+        goto fail;
+    /* Errors outlive the scenario: they point at the caller's path, not our copy. */
+    r.path = path;
+    if ((rc = read_file(&r, path, err)) != MX_OK)
+        goto fail;
+    for (size_t i = 0; i < n_set; i++)
+        if ((rc = apply_set(&r, sets[i], err)) != MX_OK)
+            goto fail;
+    /* Without a [simulation] section its defaults still apply. */
+    if (count_kind(&r, "simulation") == 0 && add_entry(&r, "simulation", "", NULL, NULL, path, 1)) {
+        rc = mx_fail(err, MX_ENOMEM, "out of memory");
+        goto fail;
+    }
+    if ((rc = make_sections(&b)) != MX_OK || (rc = apply_entries(&b)) != MX_OK ||
+        (rc = resolve_refs(&b)) != MX_OK || (rc = check_model(&b)) != MX_OK ||
+        (rc = keep_expects(&b)) != MX_OK)
+        goto fail;
+    free(b.sec), free(b.fault_target), free(b.traffic_from);
+    free_entries(&r);
+    *out = s;
+    return MX_OK;
+fail:
+    free(b.sec), free(b.fault_target), free(b.traffic_from);
+    free_entries(&r);
+    scen_free(s);
+    return rc;
+}

@@ -1,0 +1,124 @@
+/* scen.h -- a scenario: the INI file as a const, validated model description.
+ * Owns:   everything built from the file (names, records, configs); freed by
+ *         scen_free(). Built once, then read-only (const struct scenario *).
+ * Reads:  the file through inih, values through units and dist, records through
+ *         zone. Knows nothing of the run.
+ * Errors: FILE:LINE: [section NAME] key: what was expected, got "..." with a
+ *   did-you-mean for unknown sections, keys and references (STYLE 5). */
+#ifndef MXSIM_SCEN_H
+#define MXSIM_SCEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dist.h"
+#include "mx.h"
+
+struct zone;
+
+/* Caps on what a scenario may hold (docs/scenario.md). */
+#define SCEN_MAX_SECTIONS 10000
+#define SCEN_MAX_INSTANCES 1000000
+#define SCEN_MAX_LINE 1000
+#define SCEN_MAX_SAMPLES 1000000
+
+struct scen_sim {
+    mx_time duration, drain, warmup;
+    mx_time sample; /* timeseries interval */
+    long replications;
+    uint64_t seed;
+};
+
+enum scen_mta { MTA_POSTFIX, MTA_ORDERED };
+
+/* Postfix main.cf parameters the model reads, under their own names, with Postfix
+ * 3.7's defaults (postfix-behaviour.md gives the rule of each). */
+struct scen_sender {
+    const char *name;
+    int line;
+    enum scen_mta mta;
+    long instances;
+    const char *relayhost;              /* as written; "" = the recipient domain (R1) */
+    /* relayhost parsed (R2): the name or address looked up, and how. */
+    const char *relay_target;           /* canonical name or address; NULL if no relayhost */
+    bool relay_mx;                      /* host or domain: MX lookup, then addresses */
+    bool relay_literal;                 /* [192.0.2.1]: that address only */
+    int smtp_randomize_addresses;       /* R11, R12 */
+    mx_time smtp_connect_timeout;       /* R19 */
+    mx_time smtp_helo_timeout;          /* R20, R63 */
+    long smtp_mx_address_limit;         /* R14 */
+    long smtp_destination_concurrency_limit; /* R29 (fixed window, see model.md) */
+    mx_time minimal_backoff_time;       /* R33 */
+    mx_time maximal_backoff_time;       /* R33 */
+    mx_time queue_run_delay;            /* R34 */
+    mx_time maximal_queue_lifetime;     /* R35 */
+};
+
+enum scen_when_full { FULL_WAIT, FULL_REFUSE, FULL_DROP };
+
+struct scen_server {
+    const char *name;
+    int line;
+    const char **address; /* canonical text */
+    size_t n_address;
+    long process_limit;
+    long backlog;
+    enum scen_when_full when_full;
+    struct dist session_time;
+};
+
+enum scen_fault_mode { FAULT_REFUSED, FAULT_BLACKHOLE };
+
+struct scen_fault {
+    const char *name;
+    int line;
+    size_t server; /* index into servers */
+    enum scen_fault_mode mode;
+    mx_time at, len; /* len == MX_TIME_MAX: for ever */
+};
+
+enum scen_arrivals { ARRIVALS_POISSON, ARRIVALS_CONSTANT };
+
+struct scen_traffic {
+    const char *name;
+    int line;
+    size_t sender;   /* index into senders */
+    const char *to;  /* recipient domain, canonical (lower case, trailing dot) */
+    double rate_per_s;
+    enum scen_arrivals arrivals;
+};
+
+struct scen_expect {
+    const char *text; /* the line as written, kept for `check` */
+    int line;
+};
+
+struct scenario {
+    const char *path;
+    struct scen_sim sim;
+    struct zone *zone;
+    struct scen_sender *senders;
+    size_t n_senders;
+    struct scen_server *servers;
+    size_t n_servers;
+    struct scen_fault *faults;
+    size_t n_faults;
+    struct scen_traffic *traffic;
+    size_t n_traffic;
+    struct scen_expect *expects;
+    size_t n_expects;
+    void *mem; /* owned allocations */
+};
+
+/* Loads path, applies the n_set "KEY=VALUE" overrides (section.key or
+ * "section NAME.key"), validates. On success *out owns everything. */
+int scen_load(const char *path, const char *const *sets, size_t n_set, struct scenario **out,
+              struct mx_err *err);
+void scen_free(struct scenario *s);
+
+/* The closest of n candidates to word, or NULL if none is close (edit distance at
+ * most max(2, strlen(word) / 3)). */
+const char *scen_nearest(const char *word, const char *const *cand, size_t n);
+
+#endif

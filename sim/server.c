@@ -1,0 +1,162 @@
+/* server.c -- see server.h.
+ * A server is process_limit smtpd workers sharing one FIFO accept queue of size
+ * backlog (R61, R62, R67). A connection that finds every worker busy waits in the
+ * backlog for its greeting (R63); the client's greeting timeout runs meanwhile.
+ * When the backlog is full, when_full decides: wait and drop both drop the SYN, so
+ * the client's connect times out (R64: its SYN retries are not modelled, see
+ * model.md); refuse resets the connection (R64's "a front end that refuses").
+ * Faults (R65): "refused" resets new connections, "blackhole" drops their SYNs.
+ * SIMPLIFICATION(R65): sessions running and connections already in the backlog
+ * when a fault starts finish normally (the fault cuts off new connections only). */
+#include "server.h"
+
+#include "dist.h"
+#include "sender.h"
+
+static struct srv *srv_of(struct run *r, uint32_t s)
+{
+    return &r->srv[s];
+}
+
+int server_init(struct run *r, uint32_t s, uint64_t seed)
+{
+    struct srv *srv = srv_of(r, s);
+    srv->cfg = &r->scen->servers[s];
+    srv->bl_head = srv->bl_tail = MX_NONE;
+    return rng_init(&srv->rng, seed);
+}
+
+void server_fini(struct srv *srv)
+{
+    if (srv->rng.r)
+        rng_fini(&srv->rng);
+}
+
+static bool counting(const struct run *r)
+{
+    return loop_now(&r->loop) >= r->scen->sim.warmup;
+}
+
+/* Integrates busy sessions over time, from warmup on. */
+void server_settle(struct run *r, uint32_t s)
+{
+    struct srv *srv = srv_of(r, s);
+    mx_time now = loop_now(&r->loop), from = srv->last_change;
+    if (from < r->scen->sim.warmup)
+        from = r->scen->sim.warmup;
+    if (now > from)
+        srv->busy_area += (unsigned __int128)srv->busy * (uint64_t)(now - from);
+    srv->last_change = now;
+}
+
+static void start_session(struct run *r, uint32_t s, uint32_t m)
+{
+    struct srv *srv = srv_of(r, s);
+    server_settle(r, s);
+    srv->busy++;
+    if (srv->busy > srv->peak && counting(r))
+        srv->peak = srv->busy;
+    struct msg *mp = pool_at(&r->msgs, m);
+    mp->server = s;
+    mp->wait_seq = loop_schedule(&r->loop, loop_now(&r->loop) + dist_draw(&srv->cfg->session_time,
+                                                                            &srv->rng),
+                                 EV_SESSION_END, m);
+}
+
+enum connect_result server_connect(struct run *r, uint32_t s, uint32_t m)
+{
+    struct srv *srv = srv_of(r, s);
+    bool count = counting(r);
+    if (srv->blackhole_faults) {
+        srv->timed_out += count;
+        return CONNECT_TIMEOUT;
+    }
+    if (srv->refused_faults) {
+        srv->refused += count;
+        return CONNECT_REFUSED;
+    }
+    if (srv->busy < srv->cfg->process_limit) {
+        start_session(r, s, m);
+        return CONNECT_SESSION;
+    }
+    if (srv->bl_len < srv->cfg->backlog) {
+        struct msg *mp = pool_at(&r->msgs, m);
+        mp->server = s;
+        mp->next = MX_NONE;
+        mp->prev = srv->bl_tail;
+        if (srv->bl_tail != MX_NONE)
+            ((struct msg *)pool_at(&r->msgs, srv->bl_tail))->next = m;
+        else
+            srv->bl_head = m;
+        srv->bl_tail = m;
+        srv->bl_len++;
+        return CONNECT_QUEUED;
+    }
+    if (srv->cfg->when_full == FULL_REFUSE) {
+        srv->refused += count;
+        return CONNECT_REFUSED;
+    }
+    srv->timed_out += count;
+    return CONNECT_TIMEOUT;
+}
+
+static void unlink_backlog(struct run *r, struct srv *srv, uint32_t m)
+{
+    struct msg *mp = pool_at(&r->msgs, m);
+    if (mp->prev != MX_NONE)
+        ((struct msg *)pool_at(&r->msgs, mp->prev))->next = mp->next;
+    else
+        srv->bl_head = mp->next;
+    if (mp->next != MX_NONE)
+        ((struct msg *)pool_at(&r->msgs, mp->next))->prev = mp->prev;
+    else
+        srv->bl_tail = mp->prev;
+    mp->prev = mp->next = MX_NONE;
+    srv->bl_len--;
+}
+
+void server_abandon(struct run *r, uint32_t s, uint32_t m)
+{
+    struct srv *srv = srv_of(r, s);
+    unlink_backlog(r, srv, m);
+    srv->timed_out += counting(r);
+    ((struct msg *)pool_at(&r->msgs, m))->server = MX_NONE;
+}
+
+void server_session_end(struct run *r, uint32_t s)
+{
+    struct srv *srv = srv_of(r, s);
+    assert(srv->busy > 0);
+    server_settle(r, s);
+    srv->busy--;
+    srv->accepted += counting(r);
+    srv->accepted_all++;
+    if (srv->bl_head != MX_NONE) {
+        uint32_t next = srv->bl_head;
+        unlink_backlog(r, srv, next);
+        start_session(r, s, next); /* its greeting timeout is now stale (wait_seq) */
+    }
+}
+
+void server_fault(struct run *r, uint32_t s, enum scen_fault_mode mode, int delta)
+{
+    struct srv *srv = srv_of(r, s);
+    uint32_t *n = mode == FAULT_BLACKHOLE ? &srv->blackhole_faults : &srv->refused_faults;
+    assert(delta > 0 || *n > 0);
+    *n = (uint32_t)((int64_t)*n + delta);
+}
+
+void server_check(const struct run *r, uint32_t s)
+{
+    const struct srv *srv = &r->srv[s];
+    assert(srv->busy <= (uint64_t)srv->cfg->process_limit);
+    assert(srv->bl_len <= (uint64_t)srv->cfg->backlog);
+    uint32_t n = 0;
+    for (uint32_t m = srv->bl_head; m != MX_NONE; n++) {
+        const struct msg *mp = pool_at(&r->msgs, m);
+        assert(mp->server == s);
+        m = mp->next;
+    }
+    assert(n == srv->bl_len);
+    (void)srv, (void)n;
+}

@@ -1,0 +1,36 @@
+/* server.h -- an SMTP server: listening addresses, sessions, the listen backlog.
+ * Owns:   struct srv (session count, backlog queue, fault state, counters).
+ * Reads:  its const struct scen_server; the clock.
+ * Calls:  loop_schedule for session ends. Never sender internals beyond a message's
+ *         wait_seq, server and backlog links.
+ * Invariants: (1) busy <= cfg->process_limit; (2) bl_len <= cfg->backlog;
+ *   (3) a connection is in exactly one place: the backlog, a session, or gone;
+ *   (4) a message in the backlog or a session has m->server == this server. */
+#ifndef MXSIM_SERVER_H
+#define MXSIM_SERVER_H
+
+#include <stdint.h>
+
+#include "model.h"
+
+enum connect_result {
+    CONNECT_SESSION, /* a slot was free: the session runs; EV_SESSION_END is scheduled */
+    CONNECT_QUEUED,  /* all slots busy, the backlog had room: waiting for the greeting */
+    CONNECT_REFUSED, /* RST: fault "refused", or when_full = refuse (R18, R65) */
+    CONNECT_TIMEOUT, /* no SYN-ACK: fault "blackhole", or a full backlog (R19, R64) */
+};
+
+int server_init(struct run *r, uint32_t s, uint64_t seed);
+void server_fini(struct srv *srv);
+enum connect_result server_connect(struct run *r, uint32_t s, uint32_t m);
+/* The message waiting in the backlog gave up (greeting timeout): remove it. */
+void server_abandon(struct run *r, uint32_t s, uint32_t m);
+/* EV_SESSION_END: frees the slot and starts the next waiting connection. */
+void server_session_end(struct run *r, uint32_t s);
+/* A fault window opens (+1) or closes (-1). */
+void server_fault(struct run *r, uint32_t s, enum scen_fault_mode mode, int delta);
+/* Brings the busy-time integral up to now; call before reading counters. */
+void server_settle(struct run *r, uint32_t s);
+void server_check(const struct run *r, uint32_t s);
+
+#endif

@@ -1,0 +1,56 @@
+/* zone.h -- the authoritative DNS records of a scenario, parsed by ldns.
+ * Owns:   interned names and addresses, and per name its MX, address and CNAME
+ *         record sets in the order written (the zone-file order: what a resolver
+ *         with rrset_order = fixed answers, R55, R57).
+ * Names are canonical: lower case, absolute (trailing dot). Addresses are the text
+ * inet_ntop gives, so "10.0.0.01"-style spellings cannot make two ids.
+ * Immutable once the scenario is loaded; runs only read it. */
+#ifndef MXSIM_ZONE_H
+#define MXSIM_ZONE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mx.h"
+
+#define ZONE_NONE UINT32_MAX
+/* Caps (docs/scenario.md): records per scenario. */
+#define ZONE_MAX_RECORDS 1000000
+
+struct zone;
+
+struct zone_mx {
+    uint32_t host; /* name id; ZONE_NONE for the null MX "." (RFC 7505) */
+    uint16_t pref;
+};
+
+int zone_new(struct zone **out);
+void zone_free(struct zone *z);
+
+/* Parses one record in master-file syntax ("example.jp. 300 IN MX 10 mx.example.jp.")
+ * and adds it. Names without a trailing dot are taken as absolute. Types other than
+ * MX, A, AAAA and CNAME are accepted and ignored (docs/dns.md). */
+int zone_add_text(struct zone *z, const char *text, struct mx_err *err);
+
+/* Canonical form of a domain or host name written by a user: lower case, trailing
+ * dot. Returns 0, or MX_EINPUT if it is not a valid name. */
+int zone_canon_name(const char *in, char *out, size_t len, struct mx_err *err);
+/* Canonical text of an IPv4 or IPv6 address; MX_EINPUT if it is not one. */
+int zone_canon_addr(const char *in, char *out, size_t len, struct mx_err *err);
+
+/* Name id of a canonical name, or ZONE_NONE if no record names it. */
+uint32_t zone_name(const struct zone *z, const char *canon);
+const char *zone_name_text(const struct zone *z, uint32_t name);
+/* Address ids: every address a record or a server names. */
+int zone_addr_intern(struct zone *z, const char *canon, uint32_t *id);
+uint32_t zone_addr(const struct zone *z, const char *canon);
+const char *zone_addr_text(const struct zone *z, uint32_t addr);
+size_t zone_n_addrs(const struct zone *z);
+
+/* Record sets of a name, in the order written; n = 0 when there are none. */
+const struct zone_mx *zone_mx(const struct zone *z, uint32_t name, size_t *n);
+const uint32_t *zone_addrs(const struct zone *z, uint32_t name, size_t *n);
+/* CNAME target's name id, or ZONE_NONE. */
+uint32_t zone_cname(const struct zone *z, uint32_t name);
+
+#endif

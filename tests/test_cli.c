@@ -1,0 +1,149 @@
+/* test_cli.c -- the mxsim binary as a user runs it: exit codes, exact messages,
+ * output files, determinism. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#define SCEN MXSIM_SOURCE_DIR "/scenarios/"
+
+/* Runs a shell command; returns its exit code and its stderr (first 2 KiB). */
+static int sh(const char *cmd, char *err_out)
+{
+    char full[4096], path[] = "/tmp/mxsim-cli-stderr-XXXXXX";
+    int fd = mkstemp(path); /* tests run in parallel processes: one file each */
+    cr_assert(fd >= 0);
+    close(fd);
+    snprintf(full, sizeof full, "%s 2>%s >/dev/null", cmd, path);
+    int st = system(full);
+    if (err_out) {
+        FILE *f = fopen(path, "r");
+        size_t n = f ? fread(err_out, 1, 2047, f) : 0;
+        err_out[n] = '\0';
+        if (f)
+            fclose(f);
+    }
+    unlink(path);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert(f, "cannot open %s", path);
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return strdup(buf);
+}
+
+/* Same scenario and seed: byte-identical files (wall_seconds zeroed). */
+Test(cli, same_seed_gives_byte_identical_csvs)
+{
+    const char *files[] = {"summary.csv", "servers.csv", "timeseries.csv"};
+    cr_assert_eq(sh(MXSIM_BINARY " run " SCEN "seed000-failover.ini --reproducible "
+                    "--replications 2 -o /tmp/mxsim-det-a", NULL), 0);
+    cr_assert_eq(sh(MXSIM_BINARY " run " SCEN "seed000-failover.ini --reproducible "
+                    "--replications 2 -o /tmp/mxsim-det-b", NULL), 0);
+    for (size_t i = 0; i < 3; i++) {
+        char a[256], b[256];
+        snprintf(a, sizeof a, "/tmp/mxsim-det-a/%s", files[i]);
+        snprintf(b, sizeof b, "/tmp/mxsim-det-b/%s", files[i]);
+        char *x = slurp(a), *y = slurp(b);
+        cr_assert(strlen(x) > 100);
+        cr_assert_str_eq(x, y, "%s differs", files[i]);
+        free(x), free(y);
+    }
+    /* A different seed gives different results. */
+    cr_assert_eq(sh(MXSIM_BINARY " run " SCEN "seed000-failover.ini --reproducible "
+                    "--replications 2 --seed 2 -o /tmp/mxsim-det-c", NULL), 0);
+    char *x = slurp("/tmp/mxsim-det-a/summary.csv"), *y = slurp("/tmp/mxsim-det-c/summary.csv");
+    cr_assert_str_neq(x, y);
+    free(x), free(y);
+}
+
+/* Replication k's row does not depend on how many replications ran. */
+Test(cli, replication_rows_do_not_depend_on_the_count)
+{
+    cr_assert_eq(sh(MXSIM_BINARY " run " SCEN "seed000-spread.ini --reproducible "
+                    "--replications 1 -o /tmp/mxsim-rep-1", NULL), 0);
+    cr_assert_eq(sh(MXSIM_BINARY " run " SCEN "seed000-spread.ini --reproducible "
+                    "--replications 3 -o /tmp/mxsim-rep-3", NULL), 0);
+    char *one = slurp("/tmp/mxsim-rep-1/summary.csv"), *three = slurp("/tmp/mxsim-rep-3/summary.csv");
+    cr_assert_eq(strncmp(one, three, strlen(one)), 0);
+    free(one), free(three);
+}
+
+Test(cli, summary_has_the_product_columns)
+{
+    cr_assert_eq(sh(MXSIM_BINARY " run " SCEN "seed001-relayhost.ini --replications 1 "
+                    "-o /tmp/mxsim-cols", NULL), 0);
+    char *s = slurp("/tmp/mxsim-cols/summary.csv");
+    cr_assert_eq(strncmp(s, "point,replication,seed,messages,delivered,bounced,queued_at_end,"
+                            "delivered_fraction,delay_mean,delay_p50,delay_p90,delay_p99,"
+                            "delay_max,attempts_mean,timeout_fraction,events,wall_seconds\n",
+                         strlen("point,replication,seed,messages,delivered,bounced,queued_at_end,"
+                                "delivered_fraction,delay_mean,delay_p50,delay_p90,delay_p99,"
+                                "delay_max,attempts_mean,timeout_fraction,events,"
+                                "wall_seconds\n")),
+              0, "%s", s);
+    free(s);
+    s = slurp("/tmp/mxsim-cols/servers.csv");
+    cr_assert_eq(strncmp(s, "point,replication,seed,server,accepted,share,refused,timed_out,"
+                            "tempfailed,peak_sessions,utilization\n", 99), 0, "%s", s);
+    free(s);
+    s = slurp("/tmp/mxsim-cols/timeseries.csv");
+    cr_assert_eq(strncmp(s, "time,server,sessions,backlog,accepted,deferred_mail\n", 51), 0,
+                 "%s", s);
+    free(s);
+}
+
+Test(cli, bad_input_exits_2_with_file_line_and_key)
+{
+    char err[2048];
+    FILE *f = fopen("/tmp/mxsim-bad.ini", "w");
+    fputs("[simulation]\nduraton = 1h\n", f);
+    fclose(f);
+    cr_assert_eq(sh(MXSIM_BINARY " run /tmp/mxsim-bad.ini -o /tmp/mxsim-bad-out", err), 2);
+    cr_assert_str_eq(err, "mxsim: /tmp/mxsim-bad.ini:2: [simulation] duraton: unknown key in "
+                          "[simulation]; did you mean \"duration\"?\n");
+    struct stat st;
+    cr_assert_neq(stat("/tmp/mxsim-bad-out/summary.csv", &st), 0, "no output on bad input");
+    cr_assert_eq(sh(MXSIM_BINARY " run /tmp/mxsim-none.ini", err), 2);
+    cr_assert_str_eq(err, "mxsim: /tmp/mxsim-none.ini: cannot open the scenario: No such file "
+                          "or directory\n");
+    cr_assert_eq(sh(MXSIM_BINARY " run " SCEN "seed000-spread.ini --sed 3", err), 2);
+    cr_assert_str_eq(err, "mxsim run: unknown option --sed; did you mean --seed?\n"
+                          "(see: mxsim help run)\n");
+    cr_assert_eq(sh(MXSIM_BINARY " runn x.ini", err), 2);
+    cr_assert_str_eq(err, "mxsim: unknown command \"runn\"; did you mean \"run\"?\n"
+                          "(see: mxsim help)\n");
+    cr_assert_eq(sh(MXSIM_BINARY " run " SCEN "seed000-spread.ini --replications 0", err), 2);
+    cr_assert_str_eq(err, "mxsim run: --replications: expected a whole number from 1 to 100000, "
+                          "got \"0\"\n(see: mxsim help run)\n");
+}
+
+Test(cli, event_limit_stops_with_exit_3_and_no_output)
+{
+    char err[2048];
+    cr_assert_eq(sh(MXSIM_BINARY " run " SCEN "seed000-spread.ini --max-events 1000 "
+                    "-o /tmp/mxsim-limit", err), 3);
+    cr_assert_str_eq(err, "mxsim: stopped after 1000 events (--max-events) at simulated time "
+                          "24.831 s\n");
+    struct stat st;
+    cr_assert_neq(stat("/tmp/mxsim-limit/summary.csv", &st), 0);
+    cr_assert_neq(stat("/tmp/mxsim-limit/timeseries.csv", &st), 0);
+}
+
+Test(cli, help_and_version_exit_0)
+{
+    cr_assert_eq(sh(MXSIM_BINARY " help", NULL), 0);
+    cr_assert_eq(sh(MXSIM_BINARY " help run", NULL), 0);
+    cr_assert_eq(sh(MXSIM_BINARY " run --help", NULL), 0);
+    cr_assert_eq(sh(MXSIM_BINARY " version", NULL), 0);
+}

@@ -1,0 +1,258 @@
+/* test_scen.c -- the scenario file: values, defaults, --set, and every kind of bad
+ * input with its exact message (STYLE 5: FILE:LINE: [section] key: ...). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <gsl/gsl_errno.h>
+
+#include "scen.h"
+#include "zone.h"
+
+static void setup(void)
+{
+    gsl_set_error_handler_off();
+}
+
+TestSuite(scen, .init = setup);
+
+static const char base[] = "[simulation]\n"
+                           "duration = 2h\n"
+                           "[dns]\n"
+                           "record = example.jp. 300 IN MX 10 mail1.example.jp.\n"
+                           "record = mail1.example.jp. 300 IN A 192.168.200.2\n"
+                           "[sender internet]\n"
+                           "[server mail1]\n"
+                           "address = 192.168.200.2\n"
+                           "[traffic in]\n"
+                           "from = internet\n"
+                           "to = example.jp\n"
+                           "rate = 5/s\n";
+
+/* Writes text to a temporary file; returns its path (static buffer). */
+static const char *write_tmp(const char *text)
+{
+    static char path[64];
+    strcpy(path, "/tmp/mxsim-scen-XXXXXX");
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+/* Loads text (+ sets); on failure returns the formatted one-line error. */
+static int load(const char *text, const char *const *sets, size_t n, struct scenario **s,
+                char *msg)
+{
+    struct mx_err err = {0};
+    const char *path = write_tmp(text);
+    int rc = scen_load(path, sets, n, s, &err);
+    if (rc != MX_OK) {
+        char buf[600];
+        mx_err_format(&err, buf, sizeof buf);
+        /* replace the random path by "S" so messages can be compared exactly */
+        const char *rest = strncmp(buf, path, strlen(path)) == 0 ? buf + strlen(path) : buf;
+        sprintf(msg, "S%s", rest);
+    }
+    unlink(path);
+    return rc;
+}
+
+static void expect_error(const char *text, const char *want)
+{
+    struct scenario *s = NULL;
+    char msg[700] = "";
+    cr_assert_eq(load(text, NULL, 0, &s, msg), MX_EINPUT, "loaded: %s", text);
+    cr_assert_str_eq(msg, want);
+}
+
+Test(scen, values_and_postfix_defaults)
+{
+    struct scenario *s;
+    char msg[700];
+    cr_assert_eq(load(base, NULL, 0, &s, msg), MX_OK, "%s", msg);
+    cr_assert_eq(s->sim.duration, 7200 * MX_NS_PER_S);
+    cr_assert_eq(s->sim.drain, 86400 * MX_NS_PER_S); /* drain = 1d */
+    cr_assert_eq(s->sim.replications, 1);
+    cr_assert_eq(s->n_senders, 1);
+    const struct scen_sender *p = &s->senders[0];
+    /* Postfix 3.7 defaults (postfix-behaviour.md R11, R14, R19, R20, R29, R33-R35) */
+    cr_assert_eq(p->smtp_randomize_addresses, 1);
+    cr_assert_eq(p->smtp_connect_timeout, 30 * MX_NS_PER_S);
+    cr_assert_eq(p->smtp_helo_timeout, 300 * MX_NS_PER_S);
+    cr_assert_eq(p->smtp_mx_address_limit, 5);
+    cr_assert_eq(p->smtp_destination_concurrency_limit, 20);
+    cr_assert_eq(p->minimal_backoff_time, 300 * MX_NS_PER_S);
+    cr_assert_eq(p->maximal_backoff_time, 4000 * MX_NS_PER_S);
+    cr_assert_eq(p->queue_run_delay, 300 * MX_NS_PER_S);
+    cr_assert_eq(p->maximal_queue_lifetime, 5 * 86400 * MX_NS_PER_S);
+    cr_assert_eq(s->servers[0].process_limit, 100);
+    cr_assert_eq(s->servers[0].backlog, 100);
+    cr_assert_str_eq(s->traffic[0].to, "example.jp.");
+    cr_assert_float_eq(s->traffic[0].rate_per_s, 5.0, 1e-12);
+    uint32_t name = zone_name(s->zone, "example.jp.");
+    size_t n;
+    const struct zone_mx *mx = zone_mx(s->zone, name, &n);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(mx[0].pref, 10);
+    cr_assert_str_eq(zone_name_text(s->zone, mx[0].host), "mail1.example.jp.");
+    scen_free(s);
+}
+
+Test(scen, set_overrides_and_adds_keys)
+{
+    struct scenario *s;
+    char msg[700];
+    const char *sets[] = {"simulation.duration=30m", "server mail1.process_limit=7",
+                          "sender internet.smtp_randomize_addresses=no"};
+    cr_assert_eq(load(base, sets, 3, &s, msg), MX_OK, "%s", msg);
+    cr_assert_eq(s->sim.duration, 1800 * MX_NS_PER_S);
+    cr_assert_eq(s->servers[0].process_limit, 7);
+    cr_assert_eq(s->senders[0].smtp_randomize_addresses, 0);
+    scen_free(s);
+}
+
+Test(scen, set_errors_name_the_option)
+{
+    struct scenario *s;
+    char msg[700];
+    const char *bad[] = {"server mail1.process_limit=lots"};
+    cr_assert_eq(load(base, bad, 1, &s, msg), MX_EINPUT);
+    cr_assert_str_eq(msg, "S--set server mail1.process_limit: expected a whole number, got "
+                          "\"lots\"");
+    const char *none[] = {"server mail9.backlog=3"};
+    cr_assert_eq(load(base, none, 1, &s, msg), MX_EINPUT);
+    cr_assert_str_eq(msg, "S--set server mail9.backlog: no such section in the scenario");
+    const char *form[] = {"duration"};
+    cr_assert_eq(load(base, form, 1, &s, msg), MX_EINPUT);
+    cr_assert_str_eq(msg, "S--set duration: expected SECTION.KEY=VALUE or \"SECTION NAME.KEY=VALUE\", "
+                          "such as simulation.duration=2h");
+}
+
+Test(scen, relayhost_forms)
+{
+    struct scenario *s;
+    char msg[700];
+    const char *forms[][1] = {{"sender internet.relayhost=[mail1.example.jp]"},
+                              {"sender internet.relayhost=[192.168.200.2]:25"},
+                              {"sender internet.relayhost=example.jp:2525"}};
+    cr_assert_eq(load(base, forms[0], 1, &s, msg), MX_OK, "%s", msg);
+    cr_assert(!s->senders[0].relay_mx && !s->senders[0].relay_literal);
+    cr_assert_str_eq(s->senders[0].relay_target, "mail1.example.jp.");
+    scen_free(s);
+    cr_assert_eq(load(base, forms[1], 1, &s, msg), MX_OK, "%s", msg);
+    cr_assert(s->senders[0].relay_literal);
+    cr_assert_str_eq(s->senders[0].relay_target, "192.168.200.2");
+    scen_free(s);
+    cr_assert_eq(load(base, forms[2], 1, &s, msg), MX_OK, "%s", msg);
+    cr_assert(s->senders[0].relay_mx);
+    cr_assert_str_eq(s->senders[0].relay_target, "example.jp.");
+    scen_free(s);
+}
+
+Test(scen, unknown_key_suggests_the_nearest)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "%s[server mail2]\naddress = 10.0.0.9\nproces_limit = 5\n", base);
+    expect_error(text, "S:15: [server mail2] proces_limit: unknown key in [server]; did you mean "
+                       "\"process_limit\"?");
+}
+
+Test(scen, unknown_section_suggests_the_nearest)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "%s[sever x]\n", base);
+    expect_error(text, "S:13: [sever x]: unknown section; expected simulation, dns, sender, "
+                       "server, fault, traffic or expect; did you mean \"server\"?");
+}
+
+Test(scen, bad_values_say_what_was_expected)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "%s[server m2]\naddress = 10.0.0.9\nsession_time = lognrmal(1s, 1)\n",
+             base);
+    expect_error(text, "S:15: [server m2] session_time: expected a distribution: const(X), "
+                       "exp(MEAN), uniform(A, B), lognormal(MEDIAN, SIGMA), gamma(SHAPE, SCALE), "
+                       "weibull(SHAPE, SCALE) or a duration, got \"lognrmal(1s, 1)\"");
+    snprintf(text, sizeof text, "%s[fault f]\ntarget = mail1\nmode = blackhol\nat = 3o s\n", base);
+    expect_error(text, "S:15: [fault f] mode: expected refused or blackhole (tempfail, reject, "
+                       "slow and servfail are not modelled yet), got \"blackhol\"; did you mean "
+                       "\"blackhole\"?");
+    snprintf(text, sizeof text, "%s[fault f]\ntarget = mail1\nmode = refused\nat = 3o s\n", base);
+    expect_error(text, "S:16: [fault f] at: expected a duration such as 250ms, 30s, 5m, 2h, 5d "
+                       "or 1w, got \"3o s\"");
+}
+
+Test(scen, undefined_references_suggest_the_nearest)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "%s[fault f]\ntarget = mial1\nmode = refused\nat = 1m\n", base);
+    expect_error(text, "S:14: [fault f] target: no [server mial1] in the scenario; did you mean "
+                       "\"mail1\"?");
+    snprintf(text, sizeof text, "%s[traffic t2]\nfrom = internt\nto = example.jp\nrate = 1/s\n",
+             base);
+    expect_error(text, "S:14: [traffic t2] from: no [sender internt] in the scenario; did you "
+                       "mean \"internet\"?");
+}
+
+Test(scen, missing_required_key_points_at_the_section)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "%s[server mail2]\nprocess_limit = 5\n", base);
+    expect_error(text, "S:13: [server mail2]: missing key address");
+}
+
+Test(scen, duplicates_are_errors)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "%s[server mail1]\naddress = 10.0.0.9\n", base);
+    expect_error(text, "S:13: [server mail1]: defined twice; first at line 7");
+    snprintf(text, sizeof text, "%s[server mail2]\naddress = 10.0.0.9\naddress = 10.0.0.8\n", base);
+    expect_error(text, "S:15: [server mail2] address: set twice; first at line 14");
+    snprintf(text, sizeof text, "%s[server mail2]\naddress = 192.168.200.2\n", base);
+    expect_error(text, "S:14: [server mail2] address: address 192.168.200.2 already belongs to "
+                       "[server mail1]");
+}
+
+Test(scen, bad_record_is_reported_at_its_line)
+{
+    expect_error("[dns]\nrecord = example.jp. 300 IN MX ten mail1.example.jp.\n",
+                 "S:2: [dns] record: expected a record such as \"example.jp. 300 IN MX 10 "
+                 "mx.example.jp.\" (Syntax error, could not parse the RR's rdata), got \"example.jp. 300 IN "
+                 "MX ten mail1.example.jp.\"");
+}
+
+Test(scen, comments_and_indentation)
+{
+    struct scenario *s;
+    char msg[700];
+    const char text[] = "; a comment\n# another\n[simulation]\n  duration = 90s   # inline\n"
+                        "replications = 3 ; inline too\n"
+                        "[sender a]\n[server b]\naddress = 10.0.0.1\n"
+                        "[traffic t]\nfrom = a\nto = Example.JP\nrate = 60/m\n"
+                        "[expect]\ndelivered_fraction >= 0.999\ndelay_p99 <= 10m\n";
+    cr_assert_eq(load(text, NULL, 0, &s, msg), MX_OK, "%s", msg);
+    cr_assert_eq(s->sim.duration, 90 * MX_NS_PER_S);
+    cr_assert_eq(s->sim.replications, 3);
+    cr_assert_str_eq(s->traffic[0].to, "example.jp.");
+    cr_assert_float_eq(s->traffic[0].rate_per_s, 1.0, 1e-12);
+    cr_assert_eq(s->n_expects, 2);
+    cr_assert_str_eq(s->expects[0].text, "delivered_fraction >= 0.999");
+    cr_assert_eq(s->expects[1].line, 15);
+    scen_free(s);
+}
+
+Test(scen, missing_file_and_garbage_lines)
+{
+    struct scenario *s;
+    struct mx_err err = {0};
+    cr_assert_eq(scen_load("/nonexistent/x.ini", NULL, 0, &s, &err), MX_EINPUT);
+    cr_assert_str_eq(err.msg, "cannot open the scenario: No such file or directory");
+    expect_error("[simulation]\nthis line has no equals sign\n",
+                 "S:2: expected [section], key = value or a comment");
+    expect_error("duration = 1h\n", "S:1: duration: expected a [section] header before the first key");
+}

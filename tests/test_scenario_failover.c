@@ -1,0 +1,147 @@
+/* test_scenario_failover.c -- MX 10/20 with the primary down (R18, R19, R26, R33,
+ * R34, R2), end to end through the event loop. */
+#include <gsl/gsl_errno.h>
+
+#include "scenario_util.h"
+
+static void setup(void)
+{
+    gsl_set_error_handler_off();
+}
+
+TestSuite(failover, .init = setup);
+
+/* Ten Postfix instances (their own windows, R29), 1 message/s for 10 min, relay1
+ * (MX 10) down for the whole run in the mode given by --set. */
+static const char two_mx[] =
+    "[simulation]\nduration = 10m\nseed = 3\n"
+    "[dns]\n"
+    "record = d. 300 IN MX 10 relay1.d.\n"
+    "record = d. 300 IN MX 20 relay2.d.\n"
+    "record = relay1.d. 300 IN A 10.0.0.1\n"
+    "record = relay2.d. 300 IN A 10.0.0.2\n"
+    "[sender s]\ninstances = 10\n"
+    "[server relay1]\naddress = 10.0.0.1\nsession_time = 200ms\n"
+    "[server relay2]\naddress = 10.0.0.2\nsession_time = 200ms\n"
+    "[fault down]\ntarget = relay1\nmode = refused\nat = 0\n"
+    "[traffic t]\nfrom = s\nto = d.\nrate = 1/s\n";
+
+/* R18: refused: every delivery goes to relay2 at once; nobody waits a timeout. */
+Test(failover, refused_primary_sends_all_to_secondary_without_timeouts)
+{
+    struct scenario *s = load_text(two_mx, NULL, 0);
+    struct run r;
+    struct run_result res;
+    run_one(&r, s, 0, &res);
+    cr_assert_gt(res.messages, 500);
+    cr_assert_eq(res.delivered, res.messages);
+    cr_assert_eq(res.server[0].accepted, 0);
+    cr_assert_eq(res.server[1].accepted, res.delivered);
+    cr_assert_float_eq(res.server[1].share, 1.0, 0);
+    cr_assert_eq(res.server[0].refused, res.delivered); /* relay1 first, every time */
+    cr_assert_eq(res.server[0].timed_out, 0);
+    cr_assert_eq(res.timeout_fraction, 0);
+    /* The delay is relay2's session alone: 200 ms, within the histogram's error. */
+    cr_assert_leq(res.delay_max, 0.2 * (1 + HIST_REL_ERROR));
+    cr_assert_geq(r.totals.delay.min, mx_time_from_s(0.2));
+    free(res.server);
+    run_fini(&r);
+    scen_free(s);
+}
+
+/* R19: black hole: every delivery waits smtp_connect_timeout (30 s) on relay1, then
+ * relay2 takes it: each delay is 30 s + 200 ms, exactly (the windows of 20 per
+ * instance never fill at 0.1 message/s per instance). */
+Test(failover, blackholed_primary_costs_every_first_attempt_the_connect_timeout)
+{
+    const char *sets[] = {"fault down.mode=blackhole"};
+    struct scenario *s = load_text(two_mx, sets, 1);
+    struct run r;
+    struct run_result res;
+    run_one(&r, s, 0, &res);
+    cr_assert_gt(res.messages, 500);
+    cr_assert_eq(res.delivered, res.messages);
+    cr_assert_eq(res.server[1].accepted, res.delivered);
+    cr_assert_eq(res.server[0].timed_out, res.delivered);
+    cr_assert_float_eq(res.timeout_fraction, 1.0, 0);
+    cr_assert_eq(r.totals.delay.min, 30 * MX_NS_PER_S + mx_time_from_s(0.2));
+    cr_assert_eq(r.totals.delay.max, 30 * MX_NS_PER_S + mx_time_from_s(0.2));
+    free(res.server);
+    run_fini(&r);
+    scen_free(s);
+    /* and with smtp_connect_timeout = 5s the wait follows the parameter */
+    const char *sets5[] = {"fault down.mode=blackhole", "sender s.smtp_connect_timeout=5s"};
+    s = load_text(two_mx, sets5, 2);
+    run_one(&r, s, 0, &res);
+    cr_assert_eq(r.totals.delay.min, 5 * MX_NS_PER_S + mx_time_from_s(0.2));
+    free(res.server);
+    run_fini(&r);
+    scen_free(s);
+}
+
+/* A fault window: mail goes to relay2 only while relay1 is down. Conservation holds
+ * (run_check asserts delivered + bounced + in flight = messages). */
+Test(failover, window_moves_mail_only_while_it_lasts)
+{
+    const char *sets[] = {"fault down.at=2m", "fault down.for=3m", "simulation.duration=10m"};
+    struct scenario *s = load_text(two_mx, sets, 3);
+    struct run r;
+    struct run_result res;
+    run_one(&r, s, 0, &res);
+    cr_assert_eq(res.delivered, res.messages);
+    /* About 3 of 10 minutes' mail: Poisson count over 3 min at 1/s: mean 180, sd 13.4;
+     * allow 5 sd. */
+    cr_assert(res.server[1].accepted > 180 - 67 && res.server[1].accepted < 180 + 67,
+              "relay2 took %llu", (unsigned long long)res.server[1].accepted);
+    cr_assert_eq(res.server[0].refused, res.server[1].accepted);
+    free(res.server);
+    run_fini(&r);
+    scen_free(s);
+}
+
+/* R2, R26, R33, R34: relayhost = [relay1.d] (no MX lookup) with relay1 refusing
+ * from 0 to 10 min: nothing can go to relay2; every message is deferred and retried
+ * on Postfix's schedule: first at the first queue scan (every 300 s) at or after
+ * age 300 s less 1 s, then age-clamped backoff. With one message at t = 0 the
+ * attempts are at 0, 300 and 600 s; relay1 is back at 600 s: delivered at 600.2 s. */
+Test(failover, bracketed_relayhost_defers_on_postfix_schedule)
+{
+    const char *sets[] = {"sender s.relayhost=[relay1.d]", "sender s.instances=1",
+                          "fault down.for=10m", "traffic t.arrivals=constant",
+                          "traffic t.rate=1/h", "simulation.duration=1s"};
+    struct scenario *s = load_text(two_mx, sets, 6);
+    struct run r;
+    struct run_result res;
+    run_one(&r, s, 0, &res);
+    cr_assert_eq(res.messages, 1);
+    cr_assert_eq(res.delivered, 1);
+    cr_assert_eq(res.server[1].accepted, 0);
+    cr_assert_eq(res.server[0].refused, 2);
+    cr_assert_eq(r.totals.attempts, 3);
+    cr_assert_eq(r.totals.delay.max, 600 * MX_NS_PER_S + mx_time_from_s(0.2));
+    free(res.server);
+    run_fini(&r);
+    scen_free(s);
+}
+
+/* R35: a message that cannot be delivered bounces at the first failed attempt at or
+ * after maximal_queue_lifetime. */
+Test(failover, lifetime_ends_in_a_bounce)
+{
+    const char *sets[] = {"sender s.relayhost=[relay1.d]", "sender s.instances=1",
+                          "traffic t.arrivals=constant", "traffic t.rate=1/h",
+                          "simulation.duration=1s", "sender s.maximal_queue_lifetime=1h"};
+    struct scenario *s = load_text(two_mx, sets, 6);
+    struct run r;
+    struct run_result res;
+    run_one(&r, s, 0, &res);
+    cr_assert_eq(res.messages, 1);
+    cr_assert_eq(res.bounced, 1);
+    cr_assert_eq(res.queued_at_end, 0);
+    /* Attempts at 0, 300, 600, 1200 and 2400 s (each wait = the age, R33), then at
+     * 4800 s: the first failed attempt at or after the 1 h lifetime bounces. */
+    cr_assert_eq(r.totals.attempts, 6);
+    free(res.server);
+    run_fini(&r);
+    scen_free(s);
+}
