@@ -1,6 +1,12 @@
 /* policy.c -- see policy.h. Postfix (mta = postfix) and the ordered sender (R53).
  * R4/R45 (a fresh lookup per delivery) holds trivially: the answer is the zone's and
- * never changes during a run, so it is computed once. */
+ * never changes during a run, so it is computed once.
+ * SIMPLIFICATION(R54-R60): no resolver yet: every answer comes at once, in zone
+ *   order (a fixed-order, non-rotating resolver, R57's default), and TTLs play no part.
+ * SIMPLIFICATION(R15): AAAA records are addresses like A records, shuffled together
+ *   (smtp_address_preference = any); smtp_balance_inet_protocols is not modelled.
+ * SIMPLIFICATION(R3, R16, R25): one nexthop; no relayhost lists, no
+ *   smtp_fallback_relay, no loop detection. */
 #include "policy.h"
 
 #include <stdlib.h>
@@ -170,6 +176,8 @@ static void sparse_set(struct sparse *s, uint32_t p, uint32_t v)
 void policy_order(const struct dest *d, const struct scen_sender *snd, struct rng_stream *rng,
                   struct msg *m)
 {
+    /* SIMPLIFICATION(R14): at most MX_TRY_MAX (16) addresses per delivery, also
+     * when smtp_mx_address_limit is 0 (no limit) or larger. */
     uint32_t limit = MX_TRY_MAX;
     if (snd->smtp_mx_address_limit > 0 && snd->smtp_mx_address_limit < MX_TRY_MAX)
         limit = (uint32_t)snd->smtp_mx_address_limit;

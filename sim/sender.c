@@ -4,6 +4,10 @@
  *   smtp_destination_concurrency_limit; no feedback, no dead destinations (R32).
  * SIMPLIFICATION(R37-R45): no connection cache: every delivery opens new connections.
  * SIMPLIFICATION(R18): a refused connection costs no time (no network latency yet).
+ * SIMPLIFICATION(R28): no qmgr_message_active_limit and no cap on smtp processes.
+ * SIMPLIFICATION(R23, R24): one recipient per message and no failures after the
+ *   greeting, so the session limit never binds.
+ * SIMPLIFICATION(R34): the scan timer's phase is 0: scans at 0, queue_run_delay, ...
  * R34's scans are computed, not simulated: a deferred message is picked up at the
  *   first multiple of queue_run_delay (from time 0) at or after its eligible time
  *   less 1 s, exactly when Postfix's scan timer would take it. */

@@ -3,8 +3,10 @@
  * backlog (R61, R62, R67). A connection that finds every worker busy waits in the
  * backlog for its greeting (R63); the client's greeting timeout runs meanwhile.
  * When the backlog is full, when_full decides: wait and drop both drop the SYN, so
- * the client's connect times out (R64: its SYN retries are not modelled, see
- * model.md); refuse resets the connection (R64's "a front end that refuses").
+ * the client's connect times out; refuse resets the connection (R64's "a front end
+ * that refuses").
+ * SIMPLIFICATION(R64): a dropped SYN is never retried into a freed slot: the
+ *   client waits out smtp_connect_timeout and moves on.
  * Faults (R65): "refused" resets new connections, "blackhole" drops their SYNs.
  * SIMPLIFICATION(R65): sessions running and connections already in the backlog
  * when a fault starts finish normally (the fault cuts off new connections only). */
