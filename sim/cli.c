@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "explain.h"
 #include "runner.h"
 #include "scen.h"
 #include "units.h"
@@ -22,10 +23,11 @@ static const char usage_main[] =
     "commands:\n"
     "  run SCENARIO      run a scenario's replications; write summary.csv, servers.csv,\n"
     "                    timeseries.csv\n"
+    "  explain SCENARIO  the MX answer as nslookup shows it, then the try order\n"
     "  help [COMMAND]    this text, or a command's\n"
     "  version           print the version\n"
     "\n"
-    "Not yet available (see docs/): sweep, merge, explain, plot, check.\n"
+    "Not yet available (see docs/): sweep, merge, plot, check.\n"
     "Exit codes: 0 success, 1 an expectation failed, 2 bad input, 3 internal or I/O error.\n";
 
 static const char usage_run[] =
@@ -78,6 +80,27 @@ static void default_dir(const char *scenario, char *buf, size_t len)
     snprintf(buf, len, "results/%.*s", (int)n, base);
 }
 
+static int unknown_option(const char *cmd, const char *a, const char *const *opts, size_t n)
+{
+    const char *near = scen_nearest(a, opts, n);
+    fprintf(stderr, "mxsim %s: unknown option %s", cmd, a);
+    if (near)
+        fprintf(stderr, "; did you mean %s?", near);
+    fprintf(stderr, "\n(see: mxsim help %s)\n", cmd);
+    return 2;
+}
+
+static int parse_seed(const char *v, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (!*v || *end || *v == '-' || errno)
+        return -1;
+    *out = x;
+    return 0;
+}
+
 static int need_value(int argc, char **argv, int i, const char *cmd)
 {
     if (i + 1 >= argc)
@@ -111,12 +134,9 @@ static int cmd_run(int argc, char **argv)
                     return bad_arg("run", "at most %d --set options, got more", MAX_SETS);
                 sets[n_set++] = v;
             } else if (strcmp(a, "--seed") == 0) {
-                char *end;
-                errno = 0;
-                unsigned long long x = strtoull(v, &end, 10);
-                if (!*v || *end || *v == '-' || errno)
+                if (parse_seed(v, &o.seed) != 0)
                     return bad_arg("run", "--seed: expected a whole number, got \"%s\"", v);
-                o.seed = x, o.have_seed = true;
+                o.have_seed = true;
             } else if (strcmp(a, "--replications") == 0) {
                 if (units_parse_int(v, 1, 100000, &n, &err))
                     return bad_arg("run", "--replications: %s", err.msg);
@@ -134,12 +154,7 @@ static int cmd_run(int argc, char **argv)
         } else if (a[0] == '-' && a[1]) {
             static const char *const opts[] = {"-o", "--seed", "--replications", "--set",
                                                "--reproducible", "--max-events", "--help"};
-            const char *near = scen_nearest(a, opts, MX_ARRAY_LEN(opts));
-            fprintf(stderr, "mxsim run: unknown option %s", a);
-            if (near)
-                fprintf(stderr, "; did you mean %s?", near);
-            fprintf(stderr, "\n(see: mxsim help run)\n");
-            return 2;
+            return unknown_option("run", a, opts, MX_ARRAY_LEN(opts));
         } else if (!scenario) {
             scenario = a;
         } else {
@@ -169,6 +184,73 @@ static int cmd_run(int argc, char **argv)
     return 0;
 }
 
+static const char usage_explain[] =
+    "usage: mxsim explain SCENARIO [--from SENDER] [--to DOMAIN] [--seed N] [-n K]\n"
+    "\n"
+    "Prints the MX answer for the nexthop as nslookup -type=mx prints it, then the\n"
+    "order in which SENDER (default: the first) would try addresses for K (default 5)\n"
+    "successive messages, with the shuffle and the resolver's order applied, and what\n"
+    "each address would do at time 0 (faults in force then).\n"
+    "\n"
+    "  --from SENDER   a [sender NAME] of the scenario\n"
+    "  --to DOMAIN     recipient domain (default: that of the sender's first [traffic])\n"
+    "  --seed N        overrides [simulation] seed\n"
+    "  -n K            how many messages (1 to 1000)\n";
+
+static int cmd_explain(int argc, char **argv)
+{
+    const char *scenario = NULL;
+    struct explain_opts o = {.messages = 5};
+    struct mx_err err = {0};
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(usage_explain, stdout);
+            return 0;
+        }
+        if (strcmp(a, "--from") == 0 || strcmp(a, "--to") == 0 || strcmp(a, "--seed") == 0 ||
+            strcmp(a, "-n") == 0) {
+            if (need_value(argc, argv, i, "explain"))
+                return 2;
+            const char *v = argv[++i];
+            if (strcmp(a, "--from") == 0) {
+                o.from = v;
+            } else if (strcmp(a, "--to") == 0) {
+                o.to = v;
+            } else if (strcmp(a, "-n") == 0) {
+                if (units_parse_int(v, 1, 1000, &o.messages, &err))
+                    return bad_arg("explain", "-n: %s", err.msg);
+            } else if (parse_seed(v, &o.seed) != 0) {
+                return bad_arg("explain", "--seed: expected a whole number, got \"%s\"", v);
+            } else {
+                o.have_seed = true;
+            }
+        } else if (a[0] == '-' && a[1]) {
+            static const char *const opts[] = {"--from", "--to", "--seed", "-n", "--help"};
+            return unknown_option("explain", a, opts, MX_ARRAY_LEN(opts));
+        } else if (!scenario) {
+            scenario = a;
+        } else {
+            return bad_arg("explain", "expected one SCENARIO, got a second: \"%s\"", a);
+        }
+    }
+    if (!scenario)
+        return bad_arg("explain", "expected a SCENARIO file");
+    struct scenario *s;
+    if (scen_load(scenario, NULL, 0, &s, &err) != MX_OK) {
+        print_err(&err);
+        return mx_exit_code(err.status);
+    }
+    err = (struct mx_err){0};
+    int rc = explain_print(s, &o, stdout, &err);
+    scen_free(s);
+    if (rc != MX_OK) {
+        print_err(&err);
+        return mx_exit_code(err.status);
+    }
+    return 0;
+}
+
 static int cmd_help(int argc, char **argv)
 {
     const char *topic = argc > 2 ? argv[2] : NULL;
@@ -180,14 +262,18 @@ static int cmd_help(int argc, char **argv)
         fputs(usage_run, stdout);
         return 0;
     }
+    if (strcmp(topic, "explain") == 0) {
+        fputs(usage_explain, stdout);
+        return 0;
+    }
     fputs(usage_main, stdout);
     return strcmp(topic, "help") == 0 || strcmp(topic, "version") == 0 ? 0 : 2;
 }
 
 int cli_main(int argc, char **argv)
 {
-    static const char *const cmds[] = {"run", "help", "version", "sweep", "merge",
-                                       "explain", "plot", "check"};
+    static const char *const cmds[] = {"run", "explain", "help", "version", "sweep", "merge",
+                                       "plot", "check"};
     if (argc < 2) {
         fputs(usage_main, stderr);
         return 2;
@@ -195,13 +281,15 @@ int cli_main(int argc, char **argv)
     const char *c = argv[1];
     if (strcmp(c, "run") == 0)
         return cmd_run(argc, argv);
+    if (strcmp(c, "explain") == 0)
+        return cmd_explain(argc, argv);
     if (strcmp(c, "help") == 0 || strcmp(c, "--help") == 0 || strcmp(c, "-h") == 0)
         return cmd_help(argc, argv);
     if (strcmp(c, "version") == 0 || strcmp(c, "--version") == 0) {
         printf("mxsim %s\n", MXSIM_VERSION);
         return 0;
     }
-    for (size_t i = 3; i < MX_ARRAY_LEN(cmds); i++)
+    for (size_t i = 4; i < MX_ARRAY_LEN(cmds); i++)
         if (strcmp(c, cmds[i]) == 0) {
             fprintf(stderr, "mxsim: %s is not available in this version yet\n", c);
             return 2;

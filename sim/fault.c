@@ -2,6 +2,7 @@
 #include "fault.h"
 
 #include "server.h"
+#include "zone.h"
 
 void fault_init(struct run *r, uint32_t f)
 {
@@ -17,5 +18,19 @@ void fault_on_edge(void *run, const struct ev *ev)
 {
     struct run *r = run;
     const struct scen_fault *c = &r->scen->faults[ev->ref / 2];
-    server_fault(r, (uint32_t)c->server, c->mode, ev->ref % 2 ? -1 : +1);
+    int delta = ev->ref % 2 ? -1 : +1;
+    switch (c->target) {
+    case TARGET_SERVER:
+        server_fault(r, (uint32_t)c->server, c->mode, delta);
+        break;
+    case TARGET_DNS: /* R7: every fetch fails with SERVFAIL while open */
+        r->auth.servfail_all = (uint32_t)((int64_t)r->auth.servfail_all + delta);
+        break;
+    case TARGET_NAME: {
+        uint32_t name = zone_name(r->scen->zone, c->dns_name);
+        uint32_t *n = &r->auth.servfail[r->auth.qname[name]];
+        *n = (uint32_t)((int64_t)*n + delta);
+        break;
+    }
+    }
 }

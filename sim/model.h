@@ -14,12 +14,15 @@
 #include "loop.h"
 #include "pool.h"
 #include "rng.h"
+#include "resolver.h"
 #include "scen.h"
+#include "zone.h"
 
 /* Event kinds: the handler table (loop_on) is filled by run_init. */
 enum ev_kind {
     EV_ARRIVAL,          /* traffic: ref = traffic index */
     EV_START,            /* sender: a message taken from a destination queue */
+    EV_DNS_DONE,         /* sender: the delivery's DNS answers have come (R4, R60) */
     EV_CONNECT_FAIL,     /* sender: the connect timeout fired (R19) */
     EV_GREETING_TIMEOUT, /* sender: no greeting within smtp_helo_timeout (R20, R63) */
     EV_SESSION_END,      /* server: a session ended, the message is delivered */
@@ -48,23 +51,31 @@ struct msg {
     uint32_t attempts; /* deliveries started (R17: each is a fresh lookup and order) */
     uint8_t n_try, i_try;
     uint8_t flags;
+    uint8_t outcome; /* enum dest_outcome of the lookup, while its answer is awaited */
     uint32_t try_addr[MX_TRY_MAX];
 };
 
 _Static_assert(offsetof(struct msg, wait_seq) == POOL_TAG_OFFSET, "wait_seq must be the pool tag");
 
-/* How a nexthop resolves (R2, R5 to R9), computed once per run from the zone. */
+/* What a delivery's lookup found (R5 to R8). */
 enum dest_outcome { DEST_OK, DEST_BOUNCE, DEST_DEFER };
 
-struct dest_entry {
+struct dest_entry { /* one address of a delivery's list, with its MX preference (R10) */
     uint32_t addr;
     uint16_t pref;
 };
 
+struct dest_keyed { /* an MX record and its answer position: policy's sort key */
+    struct zone_mx mx;
+    uint32_t pos;
+};
+
+/* A nexthop (R1, R2), fixed for the run: what a delivery to it looks up. */
 struct dest {
-    enum dest_outcome outcome;
-    struct dest_entry *list; /* sorted by preference, zone order within (R10, R12) */
-    uint32_t n;
+    uint32_t name;    /* zone name id, or ZONE_NONE: no record names it */
+    uint32_t literal; /* [192.0.2.1]: that address id; else ZONE_NONE */
+    bool mx;          /* look up MX (no brackets) */
+    bool relay;       /* it is the relayhost: hard failures defer (R7) */
 };
 
 struct dq { /* owned by sender.c: one per (instance, nexthop), R1 */
@@ -76,6 +87,7 @@ struct inst { /* owned by sender.c */
     struct rng_stream rng;
     uint32_t sender;  /* index into scenario senders */
     uint32_t dq_base; /* its destination queues: dq_base + nexthop index */
+    uint32_t resolver; /* index into run->res */
     uint32_t deferred;
 };
 
@@ -121,8 +133,13 @@ struct run {
     uint32_t *addr_server; /* address id -> server index or MX_NONE */
     struct srv *srv;
     struct traffic_rt *traffic;
-    struct dest_entry *scratch; /* policy's shuffle buffer */
+    struct resolver_auth auth;  /* the authoritative side of DNS, shared */
+    struct resolver_rt *res;    /* named resolvers, then one per instance without one */
+    uint32_t n_res;
+    struct dest_entry *scratch; /* policy's address list, grown on demand */
     uint32_t n_scratch;
+    uint32_t *perm;             /* resolver answer orders: 3 x zone_max_set */
+    struct dest_keyed *mx_order; /* zone_max_set */
     struct run_totals totals;
     uint32_t *deferred;    /* per sender: messages in its instances' deferred queues */
     /* Timeseries: on_sample(sample_ctx, run) every sample_every while the run lasts. */

@@ -56,3 +56,9 @@ int mx_exit_code(enum mx_status s)
         return 3;
     }
 }
+
+void mx_err_file(struct mx_err *e, const char *path)
+{
+    snprintf(e->file_buf, sizeof e->file_buf, "%s", path);
+    e->file = e->file_buf;
+}

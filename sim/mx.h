@@ -43,7 +43,12 @@ struct mx_err {
     char where[80];   /* "[server relay1] process_limit" */
     char msg[200];    /* what was expected, what was found */
     char hint[64];    /* did-you-mean candidate, or "" */
+    char file_buf[256]; /* holds file when the path's owner may be gone (mx_err_file) */
 };
+
+/* Points e->file at a copy of path kept inside e: for paths that live in memory
+ * freed before the error is printed (a zone file named by a failed scenario). */
+void mx_err_file(struct mx_err *e, const char *path);
 
 int mx_fail(struct mx_err *e, enum mx_status s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

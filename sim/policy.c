@@ -1,8 +1,6 @@
 /* policy.c -- see policy.h. Postfix (mta = postfix) and the ordered sender (R53).
- * R4/R45 (a fresh lookup per delivery) holds trivially: the answer is the zone's and
- * never changes during a run, so it is computed once.
- * SIMPLIFICATION(R54-R60): no resolver yet: every answer comes at once, in zone
- *   order (a fixed-order, non-rotating resolver, R57's default), and TTLs play no part.
+ * SIMPLIFICATION(R4): the MX query and every host's address query are answered in one
+ *   step: their latencies add up, and the answers are those at the delivery's start.
  * SIMPLIFICATION(R15): AAAA records are addresses like A records, shuffled together
  *   (smtp_address_preference = any); smtp_balance_inet_protocols is not modelled.
  * SIMPLIFICATION(R3, R16, R25): one nexthop; no relayhost lists, no
@@ -12,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "resolver.h"
 #include "zone.h"
 
 /* R9: follow CNAMEs up to 10 links; a longer chain is "not found". */
@@ -23,121 +22,122 @@ static uint32_t follow(const struct zone *z, uint32_t name)
             return name;
         name = next;
     }
-    return zone_cname(z, name) == ZONE_NONE ? name : ZONE_NONE;
+    return name != ZONE_NONE && zone_cname(z, name) == ZONE_NONE ? name : ZONE_NONE;
 }
 
-static const uint32_t *addrs_of(const struct zone *z, uint32_t name, size_t *n)
+int policy_hop_init(const struct scenario *s, const struct scen_sender *snd, const char *nexthop,
+                    struct dest *d)
 {
-    name = follow(z, name);
-    if (name == ZONE_NONE) {
-        *n = 0;
-        return NULL;
+    memset(d, 0, sizeof *d);
+    d->relay = snd->relay_target != NULL;
+    d->mx = !d->relay || snd->relay_mx;
+    d->literal = ZONE_NONE;
+    d->name = zone_name(s->zone, nexthop);
+    if (snd->relay_literal) {
+        d->literal = zone_addr(s->zone, nexthop); /* scen interns relayhost literals */
+        assert(d->literal != ZONE_NONE);
     }
-    return zone_addrs(z, name, n);
+    return MX_OK;
 }
 
-struct keyed {
-    struct dest_entry e;
-    uint32_t pos;
-};
+static int grow_scratch(struct run *r, uint32_t need)
+{
+    if (need <= r->n_scratch)
+        return MX_OK;
+    uint32_t cap = r->n_scratch ? r->n_scratch : 16;
+    while (cap < need)
+        cap *= 2;
+    struct dest_entry *ns = realloc(r->scratch, (size_t)cap * sizeof *ns);
+    if (!ns)
+        return MX_ENOMEM;
+    r->scratch = ns;
+    r->n_scratch = cap;
+    return MX_OK;
+}
+
+/* Appends name's addresses (resolver order) with preference pref. RES_SERVFAIL if
+ * the lookup failed. */
+static enum resolver_status add_addrs(struct run *r, struct resolver_rt *res, uint32_t name,
+                                      uint16_t pref, uint32_t *n, mx_time *latency)
+{
+    uint32_t target = follow(r->scen->zone, name);
+    if (target == ZONE_NONE)
+        return RES_OK; /* a CNAME loop: "not found" (R9) */
+    size_t k;
+    enum resolver_status st = resolver_answer(res, &r->auth, target, ZONE_SET_ADDR,
+                                              loop_now(&r->loop), r->perm, &k, latency);
+    if (st != RES_OK)
+        return st;
+    const uint32_t *addrs = zone_addrs(r->scen->zone, target, &k);
+    if (grow_scratch(r, *n + (uint32_t)k) != MX_OK) {
+        r->loop.nomem = true;
+        return RES_OK;
+    }
+    for (size_t i = 0; i < k; i++)
+        r->scratch[(*n)++] = (struct dest_entry){addrs[r->perm[i]], pref};
+    return RES_OK;
+}
+
+/* R7: a hop that fails hard is deferred when it is the relayhost ("relayhost
+ * configuration problem", 4.3.5), bounced otherwise. */
+static enum dest_outcome hard_failure(const struct dest *d)
+{
+    return d->relay ? DEST_DEFER : DEST_BOUNCE;
+}
 
 static int cmp_keyed(const void *a, const void *b)
 {
-    const struct keyed *x = a, *y = b;
-    if (x->e.pref != y->e.pref)
-        return x->e.pref < y->e.pref ? -1 : 1;
+    const struct dest_keyed *x = a, *y = b;
+    if (x->mx.pref != y->mx.pref)
+        return x->mx.pref < y->mx.pref ? -1 : 1;
     return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-static int push(struct dest *d, uint32_t *cap, uint32_t addr, uint16_t pref)
+enum dest_outcome policy_lookup(struct run *r, const struct dest *d, struct resolver_rt *res,
+                                uint32_t *n, mx_time *latency)
 {
-    if (d->n == *cap) {
-        uint32_t ncap = *cap ? *cap * 2 : 8;
-        struct dest_entry *nl = realloc(d->list, ncap * sizeof *nl);
-        if (!nl)
-            return MX_ENOMEM;
-        d->list = nl;
-        *cap = ncap;
-    }
-    d->list[d->n++] = (struct dest_entry){addr, pref};
-    return MX_OK;
-}
-
-/* The outcome when nothing usable was found. R7: a relayhost that fails hard is
- * deferred ("relayhost configuration problem"), not bounced. */
-static enum dest_outcome not_found(const struct scen_sender *snd)
-{
-    return snd->relay_target ? DEST_DEFER : DEST_BOUNCE;
-}
-
-int policy_resolve(const struct zone *z, const struct scen_sender *snd, const char *nexthop,
-                   struct dest *d, struct mx_err *err)
-{
-    memset(d, 0, sizeof *d);
-    uint32_t cap = 0;
-    size_t n;
-    if (snd->relay_literal) { /* [192.0.2.1]: that address only (R2) */
-        uint32_t a = zone_addr(z, nexthop);
-        if (a == ZONE_NONE || push(d, &cap, a, 0) != MX_OK)
-            goto nomem; /* scen interns every relayhost literal */
-        return MX_OK;
-    }
-    uint32_t name = zone_name(z, nexthop);
-    bool mx_lookup = !snd->relay_target || snd->relay_mx;
-    const struct zone_mx *mx = NULL;
-    size_t n_mx = 0;
-    if (name != ZONE_NONE && mx_lookup) {
-        uint32_t target = follow(z, name);
-        if (target != ZONE_NONE)
-            mx = zone_mx(z, target, &n_mx);
-    }
-    if (n_mx > 0) {
-        for (size_t i = 0; i < n_mx; i++)
-            if (mx[i].host == ZONE_NONE) { /* R6: a null MX anywhere: no mail */
-                d->outcome = not_found(snd);
-                return MX_OK;
-            }
-        for (size_t i = 0; i < n_mx; i++) { /* R10: each address inherits its pref */
-            const uint32_t *a = addrs_of(z, mx[i].host, &n);
-            for (size_t k = 0; k < n; k++)
-                if (push(d, &cap, a[k], mx[i].pref) != MX_OK)
-                    goto nomem;
+    const struct zone *z = r->scen->zone;
+    *n = 0;
+    if (d->literal != ZONE_NONE) { /* [192.0.2.1]: that address, no DNS (R2) */
+        if (grow_scratch(r, 1) != MX_OK) {
+            r->loop.nomem = true;
+            return DEST_DEFER;
         }
-        /* R8: no MX host has an address: every failure here is permanent. */
-    } else if (name != ZONE_NONE) { /* R5: implicit MX, or [host] (R2) */
-        const uint32_t *a = addrs_of(z, name, &n);
-        for (size_t k = 0; k < n; k++)
-            if (push(d, &cap, a[k], 0) != MX_OK)
-                goto nomem;
+        r->scratch[(*n)++] = (struct dest_entry){d->literal, 0};
+        return DEST_OK;
     }
-    if (d->n == 0) { /* R5 NXDOMAIN, R8 */
-        d->outcome = not_found(snd);
-        return MX_OK;
+    uint32_t name = follow(z, d->name);
+    size_t n_mx = 0;
+    if (d->mx && name != ZONE_NONE) {
+        if (resolver_answer(res, &r->auth, name, ZONE_SET_MX, loop_now(&r->loop), r->perm, &n_mx,
+                            latency) != RES_OK)
+            return DEST_DEFER; /* R7: SERVFAIL on the MX query defers, no A fallback */
     }
-    /* R10: sort by preference, keeping zone order within one (R12). qsort is not
-     * stable, so the zone position is an explicit second key. */
-    struct keyed *tmp = malloc((size_t)d->n * sizeof *tmp);
-    if (!tmp)
-        goto nomem;
-    for (uint32_t i = 0; i < d->n; i++)
-        tmp[i] = (struct keyed){d->list[i], i};
-    qsort(tmp, d->n, sizeof *tmp, cmp_keyed);
-    for (uint32_t i = 0; i < d->n; i++)
-        d->list[i] = tmp[i].e;
-    free(tmp);
-    d->outcome = DEST_OK;
-    return MX_OK;
-nomem:
-    free(d->list);
-    d->list = NULL;
-    return mx_fail(err, MX_ENOMEM, "out of memory resolving %s", nexthop);
-}
-
-void policy_dest_fini(struct dest *d)
-{
-    free(d->list);
-    d->list = NULL;
-    d->n = 0;
+    if (n_mx == 0) { /* R5 implicit MX; or [host] (R2, R13) */
+        if (name == ZONE_NONE)
+            return hard_failure(d); /* NXDOMAIN (R5) */
+        if (add_addrs(r, res, name, 0, n, latency) != RES_OK)
+            return DEST_DEFER;
+        return *n ? DEST_OK : hard_failure(d);
+    }
+    size_t k;
+    const struct zone_mx *mx = zone_mx(z, name, &k);
+    for (size_t i = 0; i < n_mx; i++)
+        if (mx[i].host == ZONE_NONE)
+            return hard_failure(d); /* R6: a null MX anywhere: no mail */
+    /* R10: sort by preference; within one, the resolver's order (R12). qsort is not
+     * stable: the answer position is an explicit second key. */
+    struct dest_keyed *order = r->mx_order;
+    for (size_t i = 0; i < n_mx; i++)
+        order[i] = (struct dest_keyed){mx[r->perm[i]], (uint32_t)i};
+    qsort(order, n_mx, sizeof *order, cmp_keyed);
+    bool temporary = false;
+    for (size_t i = 0; i < n_mx; i++)
+        if (add_addrs(r, res, order[i].mx.host, order[i].mx.pref, n, latency) != RES_OK)
+            temporary = true; /* R8: other hosts may still have addresses */
+    if (*n)
+        return DEST_OK;
+    return temporary ? DEST_DEFER : hard_failure(d); /* R8 */
 }
 
 /* A partial Fisher-Yates over positions 0..g-1 without touching all g of them: only
@@ -173,25 +173,25 @@ static void sparse_set(struct sparse *s, uint32_t p, uint32_t v)
  * group, stopping once the address limit is filled (R14 counts after the shuffle),
  * so a delivery costs O(limit) draws, not O(list). R12, R53: no shuffle keeps the
  * answer's order. R13: non-MX lists all have preference 0 and shuffle the same way. */
-void policy_order(const struct dest *d, const struct scen_sender *snd, struct rng_stream *rng,
-                  struct msg *m)
+void policy_order(const struct dest_entry *list, uint32_t n, const struct scen_sender *snd,
+                  struct rng_stream *rng, struct msg *m)
 {
     /* SIMPLIFICATION(R14): at most MX_TRY_MAX (16) addresses per delivery, also
      * when smtp_mx_address_limit is 0 (no limit) or larger. */
     uint32_t limit = MX_TRY_MAX;
     if (snd->smtp_mx_address_limit > 0 && snd->smtp_mx_address_limit < MX_TRY_MAX)
         limit = (uint32_t)snd->smtp_mx_address_limit;
-    if (limit > d->n)
-        limit = d->n;
+    if (limit > n)
+        limit = n;
     bool shuffle = snd->mta == MTA_POSTFIX && snd->smtp_randomize_addresses;
     uint32_t k = 0;
-    for (uint32_t lo = 0; lo < d->n && k < limit;) {
+    for (uint32_t lo = 0; lo < n && k < limit;) {
         uint32_t hi = lo + 1;
-        while (hi < d->n && d->list[hi].pref == d->list[lo].pref)
+        while (hi < n && list[hi].pref == list[lo].pref)
             hi++;
         if (!shuffle || hi - lo == 1) {
             for (uint32_t i = lo; i < hi && k < limit; i++)
-                m->try_addr[k++] = d->list[i].addr;
+                m->try_addr[k++] = list[i].addr;
         } else {
             uint32_t g = hi - lo, take = limit - k < g ? limit - k : g;
             struct sparse sw = {.n = 0};
@@ -199,7 +199,7 @@ void policy_order(const struct dest *d, const struct scen_sender *snd, struct rn
                 uint32_t j = i + rng_below(rng, g - i);
                 uint32_t vj = sparse_get(&sw, j);
                 sparse_set(&sw, j, sparse_get(&sw, i));
-                m->try_addr[k++] = d->list[lo + vj].addr;
+                m->try_addr[k++] = list[lo + vj].addr;
             }
         }
         lo = hi;

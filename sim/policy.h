@@ -1,8 +1,9 @@
-/* policy.h -- which addresses a sender tries, in which order.
- * policy_resolve() turns a nexthop into its address list once per run (the zone is
- * fixed and, until resolvers are modelled, answers in zone order); policy_order()
- * draws one delivery's try order from it.
- * Reads:  the zone, the sender's config. Draws from the instance's stream only. */
+/* policy.h -- which addresses one delivery tries, in which order.
+ * policy_lookup() asks the sender's resolver for the nexthop's records, as Postfix
+ * does for every delivery (R4, R45), and builds the address list sorted by
+ * preference; policy_order() draws the try order from it.
+ * Reads:  the zone, the sender's config. Draws from the resolver's and the
+ *         instance's streams. Writes only the run's lookup scratch and the message. */
 #ifndef MXSIM_POLICY_H
 #define MXSIM_POLICY_H
 
@@ -10,16 +11,20 @@
 
 #include "model.h"
 
-struct zone;
+struct resolver_rt;
 
-/* R2, R5 to R10: the nexthop's addresses sorted by preference (stable: zone order
- * within a preference, R12). Allocates d->list; policy_dest_fini frees it. */
-int policy_resolve(const struct zone *z, const struct scen_sender *snd, const char *nexthop,
-                   struct dest *d, struct mx_err *err);
-void policy_dest_fini(struct dest *d);
+/* The nexthop of each (sender, nexthop) pair, resolved from the scenario once. */
+int policy_hop_init(const struct scenario *s, const struct scen_sender *snd, const char *nexthop,
+                    struct dest *d);
+
+/* R2, R4 to R10: the nexthop's addresses, sorted by preference and in resolver
+ * order within one (R12), into r->scratch (*n of them). Adds the DNS time to
+ * *latency. */
+enum dest_outcome policy_lookup(struct run *r, const struct dest *d, struct resolver_rt *res,
+                                uint32_t *n, mx_time *latency);
 
 /* R11, R13, R14, R53: one delivery's try order into m->try_addr. */
-void policy_order(const struct dest *d, const struct scen_sender *snd, struct rng_stream *rng,
-                  struct msg *m);
+void policy_order(const struct dest_entry *list, uint32_t n, const struct scen_sender *snd,
+                  struct rng_stream *rng, struct msg *m);
 
 #endif

@@ -50,10 +50,7 @@ static int build_nexthops(struct run *r, struct mx_err *err)
                 i++;
             if (i == n) {
                 names[n] = hop;
-                if (policy_resolve(s->zone, snd, hop, &r->dest[n], err) != MX_OK) {
-                    free(names);
-                    return MX_ENOMEM;
-                }
+                policy_hop_init(s, snd, hop, &r->dest[n]);
                 n++;
             }
             r->traffic[t].nexthop = i - r->dest_base[k];
@@ -61,6 +58,29 @@ static int build_nexthops(struct run *r, struct mx_err *err)
         r->n_nexthops[k] = n - r->dest_base[k];
     }
     free(names);
+    return MX_OK;
+}
+
+/* Named resolvers first (index = scenario order), then a private one for each
+ * instance of a sender without resolver = (its own cache, R58). */
+static int build_resolvers(struct run *r, uint64_t seed, uint64_t point, uint64_t rep,
+                           struct mx_err *err)
+{
+    const struct scenario *s = r->scen;
+    uint64_t n = s->n_resolvers;
+    for (size_t k = 0; k < s->n_senders; k++)
+        if (s->senders[k].resolver == SCEN_PRIVATE_RESOLVER)
+            n += (uint64_t)s->senders[k].instances;
+    size_t ms = zone_max_set(s->zone);
+    r->res = calloc(n + 1, sizeof *r->res);
+    r->perm = malloc(3 * ms * sizeof *r->perm);
+    r->mx_order = malloc(ms * sizeof *r->mx_order);
+    if (!r->res || !r->perm || !r->mx_order || resolver_auth_init(&r->auth, s) != MX_OK)
+        return mx_fail(err, MX_ENOMEM, "out of memory");
+    for (size_t k = 0; k < s->n_resolvers; k++, r->n_res++)
+        if (resolver_init(&r->res[k], &s->resolvers[k],
+                          stream_seed(seed, point, rep, "resolver", s->resolvers[k].name, -1)))
+            return mx_fail(err, MX_ENOMEM, "out of memory");
     return MX_OK;
 }
 
@@ -90,10 +110,19 @@ static int build_instances(struct run *r, uint64_t seed, uint64_t point, uint64_
             for (uint32_t h = 0; h < r->n_nexthops[k]; h++, q++)
                 r->dq[q].head = r->dq[q].tail = MX_NONE;
             const char *nm = s->senders[k].name;
-            if (rng_init(&r->inst[i].rng, stream_seed(seed, point, rep, "sender", nm,
-                                                      s->senders[k].instances > 1 ? c : -1)))
+            long tag = s->senders[k].instances > 1 ? c : -1;
+            if (rng_init(&r->inst[i].rng, stream_seed(seed, point, rep, "sender", nm, tag)))
                 return mx_fail(err, MX_ENOMEM, "out of memory");
             r->n_inst = i + 1;
+            if (s->senders[k].resolver != SCEN_PRIVATE_RESOLVER) {
+                r->inst[i].resolver = (uint32_t)s->senders[k].resolver;
+                continue;
+            }
+            r->inst[i].resolver = r->n_res;
+            if (resolver_init(&r->res[r->n_res], &s->default_resolver,
+                              stream_seed(seed, point, rep, "resolver-of", nm, tag)))
+                return mx_fail(err, MX_ENOMEM, "out of memory");
+            r->n_res++;
         }
     }
     return MX_OK;
@@ -144,6 +173,7 @@ int run_init(struct run *r, const struct scenario *s, uint64_t seed, uint64_t po
                                                                    : s->sim.duration + s->sim.drain;
     loop_on(&r->loop, EV_ARRIVAL, traffic_on_arrival, r);
     loop_on(&r->loop, EV_START, sender_on_start, r);
+    loop_on(&r->loop, EV_DNS_DONE, sender_on_dns_done, r);
     loop_on(&r->loop, EV_CONNECT_FAIL, sender_on_connect_fail, r);
     loop_on(&r->loop, EV_GREETING_TIMEOUT, sender_on_greeting_timeout, r);
     loop_on(&r->loop, EV_SESSION_END, sender_on_session_end, r);
@@ -154,7 +184,8 @@ int run_init(struct run *r, const struct scenario *s, uint64_t seed, uint64_t po
     if (!r->traffic)
         return mx_fail(err, MX_ENOMEM, "out of memory");
     int rc;
-    if ((rc = build_nexthops(r, err)) || (rc = build_instances(r, seed, point, rep, err)) ||
+    if ((rc = build_nexthops(r, err)) || (rc = build_resolvers(r, seed, point, rep, err)) ||
+        (rc = build_instances(r, seed, point, rep, err)) ||
         (rc = build_servers(r, seed, point, rep, err)))
         return rc;
     /* Faults first, so a window opening at the same instant as an arrival is
@@ -244,10 +275,10 @@ void run_fini(struct run *r)
             traffic_fini(&r->traffic[t]);
     for (uint32_t i = 0; i < r->n_inst; i++)
         rng_fini(&r->inst[i].rng);
-    if (r->dest && r->n_nexthops)
-        for (size_t k = 0; k < s->n_senders; k++)
-            for (uint32_t h = 0; h < r->n_nexthops[k]; h++)
-                policy_dest_fini(&r->dest[r->dest_base[k] + h]);
+    for (uint32_t i = 0; i < r->n_res; i++)
+        resolver_fini(&r->res[i]);
+    free(r->res), free(r->perm), free(r->mx_order);
+    resolver_auth_fini(&r->auth);
     free(r->srv), free(r->traffic), free(r->inst), free(r->inst_base), free(r->dq);
     free(r->deferred);
     free(r->dest), free(r->dest_base), free(r->n_nexthops), free(r->addr_server);

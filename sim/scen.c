@@ -225,7 +225,9 @@ struct key {
 
 static const char *const mta_words[] = {"postfix", "ordered", NULL};
 static const char *const full_words[] = {"wait", "refuse", "drop", NULL};
-static const char *const mode_words[] = {"refused", "blackhole", NULL};
+static const char *const mode_words[] = {"refused", "blackhole", "servfail", NULL};
+static const char *const order_words[] = {"fixed", "cyclic", "random", "roundrobin", NULL};
+static const char *const rotate_words[] = {"no", "cyclic", "random", "roundrobin", NULL};
 static const char *const arrival_words[] = {"poisson", "constant", NULL};
 
 static const struct key sim_keys[] = {
@@ -259,6 +261,17 @@ static const struct key sender_keys[] = {
     {"queue_run_delay", K_DUR, OFF(scen_sender, queue_run_delay), "300s", 0, 0, NULL, NULL},
     {"maximal_queue_lifetime", K_DUR, OFF(scen_sender, maximal_queue_lifetime), "5d", 0, 0, NULL,
      NULL},
+    {"resolver", K_REF, OFF(scen_sender, resolver), "", 0, 0, NULL, NULL},
+    {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
+};
+
+static const struct key resolver_keys[] = {
+    {"rrset_order", K_ENUM, OFF(scen_resolver, rrset_order), "fixed", 0, 0, order_words,
+     "fixed, cyclic, random or roundrobin"},
+    {"cache", K_BOOL, OFF(scen_resolver, cache), "yes", 0, 0, NULL, NULL},
+    {"rotate", K_ENUM, OFF(scen_resolver, rotate), "no", 0, 0, rotate_words,
+     "no, cyclic, random or roundrobin"},
+    {"latency", K_DIST, OFF(scen_resolver, latency), "0", 0, 0, NULL, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
 };
 
@@ -276,7 +289,7 @@ static const struct key server_keys[] = {
 static const struct key fault_keys[] = {
     {"target", K_REF, OFF(scen_fault, server), NULL, 0, 0, NULL, NULL},
     {"mode", K_ENUM, OFF(scen_fault, mode), NULL, 0, 0, mode_words,
-     "refused or blackhole (tempfail, reject, slow and servfail are not modelled yet)"},
+     "refused, blackhole or servfail (tempfail, reject and slow are not modelled yet)"},
     {"at", K_DUR, OFF(scen_fault, at), NULL, 0, 0, NULL, NULL},
     {"for", K_FOREVER, OFF(scen_fault, len), "forever", 0, 0, NULL, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
@@ -291,8 +304,9 @@ static const struct key traffic_keys[] = {
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
 };
 
-static const struct key dns_keys[] = {
-    {"record", K_STR, 0, "", 0, 0, NULL, NULL}, /* repeatable; handled by build_dns */
+static const struct key dns_keys[] = { /* both repeatable; handled by apply_entry */
+    {"record", K_STR, 0, "", 0, 0, NULL, NULL},
+    {"zone", K_STR, 0, "", 0, 0, NULL, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
 };
 
@@ -305,7 +319,7 @@ struct section_kind {
 static const struct section_kind kinds[] = {
     {"simulation", false, sim_keys}, {"dns", false, dns_keys},        {"sender", true, sender_keys},
     {"server", true, server_keys},   {"fault", true, fault_keys},     {"traffic", true, traffic_keys},
-    {"expect", false, NULL},
+    {"resolver", true, resolver_keys}, {"expect", false, NULL},
 };
 
 /* ---- did you mean ---- */
@@ -409,6 +423,7 @@ struct build {
     size_t n_sec;
     const struct entry **fault_target; /* per fault: its target entry */
     const struct entry **traffic_from; /* per traffic: its from entry */
+    const struct entry **sender_resolver; /* per sender: its resolver entry, or NULL */
     struct mx_err *err;
 };
 
@@ -427,12 +442,9 @@ static int check_header(const struct entry *e, struct mx_err *err)
         const char *names[MX_ARRAY_LEN(kinds) + 1];
         for (size_t i = 0; i < MX_ARRAY_LEN(kinds); i++)
             names[i] = kinds[i].kind;
-        if (strcmp(e->kind, "resolver") == 0)
-            return fail_at(err, e, NULL, "[resolver] sections are not modelled yet; remove it "
-                                         "(each sender answers from the zone in order)");
         return fail_at(err, e, scen_nearest(e->kind, names, MX_ARRAY_LEN(kinds)),
-                       "unknown section; expected simulation, dns, sender, server, fault, "
-                       "traffic or expect");
+                       "unknown section; expected simulation, dns, resolver, sender, server, "
+                       "fault, traffic or expect");
     }
     if (sk->named && !*e->name)
         return fail_at(err, e, NULL, "expected a name, as in [%s NAME]", e->kind);
@@ -540,14 +552,40 @@ static int build_addresses(struct build *b, const struct entry *e, struct scen_s
     return MX_OK;
 }
 
+/* A path in a scenario is relative to the scenario file (PRODUCT.md). */
+static void relative_path(const char *scenario, const char *p, char *out, size_t len)
+{
+    const char *slash = strrchr(scenario, '/');
+    if (p[0] == '/' || !slash)
+        snprintf(out, len, "%s", p);
+    else
+        snprintf(out, len, "%.*s/%s", (int)(slash - scenario), scenario, p);
+}
+
+static int add_zone_file(struct build *b, const struct entry *e)
+{
+    char path[4096];
+    relative_path(b->r->path, e->value, path, sizeof path);
+    char *kept = sdup(b->s, path); /* the error may name it after we return */
+    if (!kept)
+        return mx_fail(b->err, MX_ENOMEM, "out of memory");
+    if (zone_add_file(b->s->zone, kept, b->err) == MX_OK)
+        return MX_OK;
+    if (b->err->line == 0) /* the file itself is the problem: point at the key */
+        return fail_at(b->err, e, NULL, "%s: %s", kept, b->err->msg);
+    mx_err_file(b->err, kept); /* kept is freed with the scenario */
+    return b->err->status;
+}
+
 static int apply_entry(struct build *b, struct section *sec, const struct entry *e)
 {
     if (strcmp(sec->sk->kind, "dns") == 0) {
-        if (strcmp(e->key, "record") != 0) {
-            const char *zone_keys[] = {"record"};
-            return fail_at(b->err, e, scen_nearest(e->key, zone_keys, 1),
-                           "unknown key; expected record (zone files are not read yet)");
-        }
+        const char *zone_keys[] = {"record", "zone"};
+        if (strcmp(e->key, "zone") == 0)
+            return add_zone_file(b, e);
+        if (strcmp(e->key, "record") != 0)
+            return fail_at(b->err, e, scen_nearest(e->key, zone_keys, 2),
+                           "unknown key in [dns]; expected record or zone");
         if (zone_add_text(b->s->zone, e->value, b->err) != MX_OK)
             return b->err->status == MX_EINPUT ? fail_at(b->err, e, NULL, "%s", b->err->msg)
                                                : (int)b->err->status;
@@ -684,11 +722,14 @@ static int make_sections(struct build *b)
     s->servers = salloc(s, (count_kind(r, "server") + 1) * sizeof *s->servers);
     s->faults = salloc(s, (count_kind(r, "fault") + 1) * sizeof *s->faults);
     s->traffic = salloc(s, (count_kind(r, "traffic") + 1) * sizeof *s->traffic);
+    s->resolvers = salloc(s, (count_kind(r, "resolver") + 1) * sizeof *s->resolvers);
+    s->n_resolvers = 0;
+    b->sender_resolver = calloc(r->n + 1, sizeof *b->sender_resolver);
     b->sec = calloc(r->n + 2, sizeof *b->sec);
     b->fault_target = calloc(r->n + 1, sizeof *b->fault_target);
     b->traffic_from = calloc(r->n + 1, sizeof *b->traffic_from);
-    if (!s->senders || !s->servers || !s->faults || !s->traffic || !b->sec || !b->fault_target ||
-        !b->traffic_from)
+    if (!s->senders || !s->servers || !s->faults || !s->traffic || !s->resolvers || !b->sec ||
+        !b->fault_target || !b->traffic_from || !b->sender_resolver)
         return mx_fail(b->err, MX_ENOMEM, "out of memory");
     for (size_t i = 0; i < r->n; i++) {
         const struct entry *e = &r->e[i];
@@ -721,6 +762,9 @@ static int make_sections(struct build *b)
         else if (strcmp(e->kind, "traffic") == 0)
             sec->obj = &s->traffic[s->n_traffic], s->traffic[s->n_traffic].name = name,
             s->traffic[s->n_traffic++].line = e->line;
+        else if (strcmp(e->kind, "resolver") == 0)
+            sec->obj = &s->resolvers[s->n_resolvers], s->resolvers[s->n_resolvers].name = name,
+            s->resolvers[s->n_resolvers++].line = e->line;
     }
     return MX_OK;
 }
@@ -760,6 +804,8 @@ static int apply_entries(struct build *b)
             b->fault_target[(size_t)((struct scen_fault *)sec->obj - b->s->faults)] = e;
         if (strcmp(e->kind, "traffic") == 0 && strcmp(e->key, "from") == 0)
             b->traffic_from[(size_t)((struct scen_traffic *)sec->obj - b->s->traffic)] = e;
+        if (strcmp(e->kind, "sender") == 0 && strcmp(e->key, "resolver") == 0)
+            b->sender_resolver[(size_t)((struct scen_sender *)sec->obj - b->s->senders)] = e;
     }
     for (size_t j = 0; j < b->n_sec; j++)
         if (b->sec[j].sk->keys && apply_defaults(b, &b->sec[j]) != MX_OK)
@@ -777,23 +823,64 @@ static int resolve_ref(struct build *b, const struct entry *e, const char *what,
                    e->value);
 }
 
+/* target = a server's name, "dns" (every name), or a DNS name of the zone. Mode
+ * servfail goes with DNS targets, the others with servers. */
+static int resolve_target(struct build *b, size_t f, const char **servers)
+{
+    struct scen_fault *ft = &b->s->faults[f];
+    const struct entry *e = b->fault_target[f];
+    char canon[300];
+    struct mx_err ignore = {0};
+    size_t i;
+    for (i = 0; i < b->s->n_servers && strcmp(servers[i], e->value) != 0; i++)
+        ;
+    if (i < b->s->n_servers) {
+        ft->target = TARGET_SERVER;
+        ft->server = i;
+    } else if (strcmp(e->value, "dns") == 0) {
+        ft->target = TARGET_DNS;
+    } else if (zone_canon_name(e->value, canon, sizeof canon, &ignore) == MX_OK &&
+               zone_name(b->s->zone, canon) != ZONE_NONE) {
+        ft->target = TARGET_NAME;
+        if (!(ft->dns_name = sdup(b->s, canon)))
+            return mx_fail(b->err, MX_ENOMEM, "out of memory");
+    } else {
+        return fail_at(b->err, e, scen_nearest(e->value, servers, b->s->n_servers),
+                       "expected a [server] name, dns, or a name in the zone, got \"%s\"",
+                       e->value);
+    }
+    if ((ft->mode == FAULT_SERVFAIL) != (ft->target != TARGET_SERVER))
+        return fail_at(b->err, e, NULL, "mode %s needs %s as its target, got \"%s\"",
+                       ft->mode == FAULT_SERVFAIL ? "servfail" : "refused or blackhole",
+                       ft->mode == FAULT_SERVFAIL ? "dns or a DNS name" : "a server", e->value);
+    return MX_OK;
+}
+
 static int resolve_refs(struct build *b)
 {
     struct scenario *s = b->s;
-    const char **names = calloc(s->n_senders + s->n_servers + 1, sizeof *names);
+    size_t most = s->n_senders + s->n_servers + s->n_resolvers + 1;
+    const char **names = calloc(most, sizeof *names);
     if (!names)
         return mx_fail(b->err, MX_ENOMEM, "out of memory");
     int rc = MX_OK;
     for (size_t i = 0; i < s->n_servers; i++)
         names[i] = s->servers[i].name;
     for (size_t i = 0; rc == MX_OK && i < s->n_faults; i++)
-        rc = resolve_ref(b, b->fault_target[i], "server", names, s->n_servers,
-                         &s->faults[i].server);
+        rc = resolve_target(b, i, names);
     for (size_t i = 0; i < s->n_senders; i++)
         names[i] = s->senders[i].name;
     for (size_t i = 0; rc == MX_OK && i < s->n_traffic; i++)
         rc = resolve_ref(b, b->traffic_from[i], "sender", names, s->n_senders,
                          &s->traffic[i].sender);
+    for (size_t i = 0; i < s->n_resolvers; i++)
+        names[i] = s->resolvers[i].name;
+    for (size_t i = 0; rc == MX_OK && i < s->n_senders; i++) {
+        s->senders[i].resolver = SCEN_PRIVATE_RESOLVER;
+        if (b->sender_resolver[i])
+            rc = resolve_ref(b, b->sender_resolver[i], "resolver", names, s->n_resolvers,
+                             &s->senders[i].resolver);
+    }
     free(names);
     return rc;
 }
@@ -933,6 +1020,10 @@ int scen_load(const char *path, const char *const *sets, size_t n_set, struct sc
     for (size_t i = 0; i < n_set; i++)
         if ((rc = apply_set(&r, sets[i], err)) != MX_OK)
             goto fail;
+    /* A sender without resolver = gets its own: fixed order, caching, no latency. */
+    s->default_resolver = (struct scen_resolver){.name = "default", .rrset_order = ORDER_FIXED,
+                                                 .cache = 1, .rotate = ORDER_FIXED,
+                                                 .latency = {.kind = DIST_CONST}};
     /* Without a [simulation] section its defaults still apply. */
     if (count_kind(&r, "simulation") == 0 && add_entry(&r, "simulation", "", NULL, NULL, path, 1)) {
         rc = mx_fail(err, MX_ENOMEM, "out of memory");
@@ -942,12 +1033,12 @@ int scen_load(const char *path, const char *const *sets, size_t n_set, struct sc
         (rc = resolve_refs(&b)) != MX_OK || (rc = check_model(&b)) != MX_OK ||
         (rc = keep_expects(&b)) != MX_OK)
         goto fail;
-    free(b.sec), free(b.fault_target), free(b.traffic_from);
+    free(b.sec), free(b.fault_target), free(b.traffic_from), free(b.sender_resolver);
     free_entries(&r);
     *out = s;
     return MX_OK;
 fail:
-    free(b.sec), free(b.fault_target), free(b.traffic_from);
+    free(b.sec), free(b.fault_target), free(b.traffic_from), free(b.sender_resolver);
     free_entries(&r);
     scen_free(s);
     return rc;

@@ -32,6 +32,21 @@ struct scen_sim {
 
 enum scen_mta { MTA_POSTFIX, MTA_ORDERED };
 
+/* How a record set is ordered (resolver.h): the same words serve rrset_order and
+ * rotate ("no" for rotate is ORDER_FIXED). */
+enum scen_order { ORDER_FIXED, ORDER_CYCLIC, ORDER_RANDOM, ORDER_ROUNDROBIN };
+
+struct scen_resolver {
+    const char *name;
+    int line;
+    enum scen_order rrset_order; /* the authority's order per fetch (R55, R57) */
+    int cache;                   /* keep fetched sets for their TTL (R58) */
+    enum scen_order rotate;      /* reorder every answer (R55 BIND, R56 unbound) */
+    struct dist latency;         /* per fetch; cache hits cost nothing (R60) */
+};
+
+#define SCEN_PRIVATE_RESOLVER ((size_t)-1)
+
 /* Postfix main.cf parameters the model reads, under their own names, with Postfix
  * 3.7's defaults (postfix-behaviour.md gives the rule of each). */
 struct scen_sender {
@@ -53,6 +68,7 @@ struct scen_sender {
     mx_time maximal_backoff_time;       /* R33 */
     mx_time queue_run_delay;            /* R34 */
     mx_time maximal_queue_lifetime;     /* R35 */
+    size_t resolver; /* index into resolvers, or SCEN_PRIVATE_RESOLVER: one per instance */
 };
 
 enum scen_when_full { FULL_WAIT, FULL_REFUSE, FULL_DROP };
@@ -68,12 +84,15 @@ struct scen_server {
     struct dist session_time;
 };
 
-enum scen_fault_mode { FAULT_REFUSED, FAULT_BLACKHOLE };
+enum scen_fault_mode { FAULT_REFUSED, FAULT_BLACKHOLE, FAULT_SERVFAIL };
+enum scen_fault_target { TARGET_SERVER, TARGET_DNS, TARGET_NAME };
 
 struct scen_fault {
     const char *name;
     int line;
-    size_t server; /* index into servers */
+    enum scen_fault_target target;
+    size_t server;      /* TARGET_SERVER: index into servers */
+    const char *dns_name; /* TARGET_NAME: canonical name */
     enum scen_fault_mode mode;
     mx_time at, len; /* len == MX_TIME_MAX: for ever */
 };
@@ -98,6 +117,9 @@ struct scenario {
     const char *path;
     struct scen_sim sim;
     struct zone *zone;
+    struct scen_resolver *resolvers;
+    size_t n_resolvers;
+    struct scen_resolver default_resolver; /* what a sender without resolver = gets */
     struct scen_sender *senders;
     size_t n_senders;
     struct scen_server *servers;

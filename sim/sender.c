@@ -160,26 +160,43 @@ static void try_next(struct run *r, uint32_t m)
     defer(r, m);
 }
 
-/* R4, R17: every delivery starts afresh: lookup outcome, new order. */
-static void deliver(struct run *r, uint32_t m)
+/* The lookup's answer is in: act on its outcome. */
+static void answered(struct run *r, uint32_t m)
 {
     struct msg *mp = msg_at(r, m);
-    const struct inst *in = &r->inst[mp->inst];
-    const struct dest *d = &r->dest[r->dest_base[in->sender] + (mp->dq - in->dq_base)];
-    mp->attempts++;
-    switch (d->outcome) {
+    switch ((enum dest_outcome)mp->outcome) {
     case DEST_BOUNCE: /* R5, R6, R8 */
         release(r, mp->dq);
         finish(r, m, false);
         return;
-    case DEST_DEFER: /* R7 */
+    case DEST_DEFER: /* R7, R8 */
         defer(r, m);
         return;
     case DEST_OK:
-        policy_order(d, cfg_of(r, mp->inst), &r->inst[mp->inst].rng, mp);
         try_next(r, m);
         return;
     }
+}
+
+/* R4, R17: every delivery starts afresh: a new lookup, a new order. The order is
+ * drawn now; the first connection waits for the DNS time, if any (R45, R60). */
+static void deliver(struct run *r, uint32_t m)
+{
+    struct msg *mp = msg_at(r, m);
+    struct inst *in = &r->inst[mp->inst];
+    const struct dest *d = &r->dest[r->dest_base[in->sender] + (mp->dq - in->dq_base)];
+    uint32_t n;
+    mx_time latency = 0;
+    mp->attempts++;
+    mp->outcome = (uint8_t)policy_lookup(r, d, &r->res[in->resolver], &n, &latency);
+    mp = msg_at(r, m);
+    if (mp->outcome == DEST_OK)
+        policy_order(r->scratch, n, cfg_of(r, mp->inst), &in->rng, mp);
+    if (latency > 0) {
+        mp->wait_seq = loop_schedule(&r->loop, loop_now(&r->loop) + latency, EV_DNS_DONE, m);
+        return;
+    }
+    answered(r, m);
 }
 
 void sender_on_start(void *run, const struct ev *ev)
@@ -190,6 +207,13 @@ void sender_on_start(void *run, const struct ev *ev)
         return;
     }
     deliver(r, ev->ref);
+}
+
+void sender_on_dns_done(void *run, const struct ev *ev)
+{
+    struct run *r = run;
+    assert(ev->seq == msg_at(r, ev->ref)->wait_seq);
+    answered(r, ev->ref);
 }
 
 void sender_on_connect_fail(void *run, const struct ev *ev)

@@ -19,6 +19,7 @@
 void sender_accept(struct run *r, uint32_t inst, uint32_t dq);
 
 void sender_on_start(void *run, const struct ev *ev);
+void sender_on_dns_done(void *run, const struct ev *ev);
 void sender_on_connect_fail(void *run, const struct ev *ev);
 void sender_on_greeting_timeout(void *run, const struct ev *ev);
 void sender_on_session_end(void *run, const struct ev *ev);

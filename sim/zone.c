@@ -4,6 +4,8 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +18,10 @@ struct name_sets {
     uint32_t n_mx, cap_mx;
     uint32_t *addr;
     uint32_t n_addr, cap_addr;
+    uint32_t *ns;
+    uint32_t n_ns, cap_ns;
     uint32_t cname;
+    uint32_t ttl[ZONE_SETS]; /* per RRset: the least TTL of its records (RFC 2181 5.2) */
 };
 
 struct zone {
@@ -44,6 +49,7 @@ void zone_free(struct zone *z)
     for (uint32_t i = 0; i < z->names.n && i < z->cap_sets; i++) {
         free(z->sets[i].mx);
         free(z->sets[i].addr);
+        free(z->sets[i].ns);
     }
     free(z->sets);
     intern_fini(&z->names);
@@ -135,21 +141,29 @@ static int push_mx(struct name_sets *ns, struct zone_mx mx)
     return MX_OK;
 }
 
-static int push_addr(struct name_sets *ns, uint32_t addr)
+/* Appends v to a set of ids unless present: an RRset holds each record once
+ * (RFC 2181 5). */
+static int push_id(uint32_t **a, uint32_t *n, uint32_t *cap, uint32_t v)
 {
-    for (uint32_t i = 0; i < ns->n_addr; i++)
-        if (ns->addr[i] == addr)
-            return MX_OK; /* an RRset holds each record once (RFC 2181 5) */
-    if (ns->n_addr == ns->cap_addr) {
-        uint32_t ncap = ns->cap_addr ? ns->cap_addr * 2 : 4;
-        uint32_t *a = realloc(ns->addr, ncap * sizeof *a);
-        if (!a)
+    for (uint32_t i = 0; i < *n; i++)
+        if ((*a)[i] == v)
+            return MX_OK;
+    if (*n == *cap) {
+        uint32_t ncap = *cap ? *cap * 2 : 4;
+        uint32_t *na = realloc(*a, ncap * sizeof *na);
+        if (!na)
             return MX_ENOMEM;
-        ns->addr = a;
-        ns->cap_addr = ncap;
+        *a = na;
+        *cap = ncap;
     }
-    ns->addr[ns->n_addr++] = addr;
+    (*a)[(*n)++] = v;
     return MX_OK;
+}
+
+static void note_ttl(struct name_sets *ns, enum zone_set set, bool first, uint32_t ttl)
+{
+    if (first || ttl < ns->ttl[set])
+        ns->ttl[set] = ttl;
 }
 
 static int add_rr(struct zone *z, const ldns_rr *rr, struct mx_err *err)
@@ -158,8 +172,9 @@ static int add_rr(struct zone *z, const ldns_rr *rr, struct mx_err *err)
     uint32_t id, target;
     ldns_rr_type type = ldns_rr_get_type(rr);
     if (type != LDNS_RR_TYPE_MX && type != LDNS_RR_TYPE_A && type != LDNS_RR_TYPE_AAAA &&
-        type != LDNS_RR_TYPE_CNAME)
+        type != LDNS_RR_TYPE_CNAME && type != LDNS_RR_TYPE_NS)
         return MX_OK;
+    uint32_t ttl = ldns_rr_ttl(rr);
     if (rdf_text(ldns_rr_owner(rr), true, owner, sizeof owner) != MX_OK ||
         name_id(z, owner, &id) != MX_OK)
         return mx_fail(err, MX_ENOMEM, "out of memory");
@@ -173,6 +188,7 @@ static int add_rr(struct zone *z, const ldns_rr *rr, struct mx_err *err)
         if (strcmp(val, ".") != 0 && name_id(z, val, &target) != MX_OK)
             return mx_fail(err, MX_ENOMEM, "out of memory");
         ns = &z->sets[id];
+        note_ttl(ns, ZONE_SET_MX, ns->n_mx == 0, ttl);
         if (push_mx(ns, (struct zone_mx){target, ldns_rdf2native_int16(pref)}) != MX_OK)
             return mx_fail(err, MX_ENOMEM, "out of memory");
         break;
@@ -182,7 +198,17 @@ static int add_rr(struct zone *z, const ldns_rr *rr, struct mx_err *err)
         if (!ldns_rr_rdf(rr, 0) || rdf_text(ldns_rr_rdf(rr, 0), false, val, sizeof val) != MX_OK ||
             zone_canon_addr(val, val, sizeof val, err) != MX_OK)
             return mx_fail(err, MX_EINPUT, "expected an address record with one address");
-        if (zone_addr_intern(z, val, &target) != MX_OK || push_addr(&z->sets[id], target) != MX_OK)
+        ns = &z->sets[id];
+        note_ttl(ns, ZONE_SET_ADDR, ns->n_addr == 0, ttl);
+        if (zone_addr_intern(z, val, &target) != MX_OK ||
+            push_id(&ns->addr, &ns->n_addr, &ns->cap_addr, target) != MX_OK)
+            return mx_fail(err, MX_ENOMEM, "out of memory");
+        break;
+    case LDNS_RR_TYPE_NS:
+        if (!ldns_rr_rdf(rr, 0) || rdf_text(ldns_rr_rdf(rr, 0), true, val, sizeof val) != MX_OK)
+            return mx_fail(err, MX_EINPUT, "expected an NS record with a name server");
+        if (name_id(z, val, &target) != MX_OK ||
+            push_id(&z->sets[id].ns, &z->sets[id].n_ns, &z->sets[id].cap_ns, target) != MX_OK)
             return mx_fail(err, MX_ENOMEM, "out of memory");
         break;
     default: /* CNAME */
@@ -194,6 +220,7 @@ static int add_rr(struct zone *z, const ldns_rr *rr, struct mx_err *err)
             return mx_fail(err, MX_EINPUT, "a name has at most one CNAME record (RFC 2181 10.1), "
                                            "got a second one for %s", owner);
         z->sets[id].cname = target;
+        note_ttl(&z->sets[id], ZONE_SET_CNAME, true, ttl);
         break;
     }
     return MX_OK;
@@ -261,4 +288,91 @@ const uint32_t *zone_addrs(const struct zone *z, uint32_t name, size_t *n)
 uint32_t zone_cname(const struct zone *z, uint32_t name)
 {
     return z->sets[name].cname;
+}
+
+const uint32_t *zone_ns(const struct zone *z, uint32_t name, size_t *n)
+{
+    *n = z->sets[name].n_ns;
+    return z->sets[name].ns;
+}
+
+uint32_t zone_ttl(const struct zone *z, uint32_t name, enum zone_set set)
+{
+    return z->sets[name].ttl[set];
+}
+
+/* After an error, ldns has counted the newline that ended the bad record when
+ * there was one: the record's last line is one less. */
+static int error_line(FILE *fp, int line_nr)
+{
+    long pos = ftell(fp);
+    if (pos > 0 && fseek(fp, pos - 1, SEEK_SET) == 0 && fgetc(fp) == '\n')
+        return line_nr - 1;
+    return line_nr;
+}
+
+int zone_add_file(struct zone *z, const char *path, struct mx_err *err)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        err->file = path;
+        err->line = 0;
+        return mx_fail(err, MX_EINPUT, "cannot open the zone file: %s", strerror(errno));
+    }
+    ldns_rdf *origin = NULL, *prev = NULL;
+    uint32_t ttl = 3600; /* without $TTL, as BIND's default */
+    int line = 1, rc = MX_OK;
+    while (rc == MX_OK && !feof(fp)) {
+        ldns_rr *rr = NULL;
+        ldns_status st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &origin, &prev, &line);
+        if (st == LDNS_STATUS_SYNTAX_EMPTY || st == LDNS_STATUS_SYNTAX_TTL ||
+            st == LDNS_STATUS_SYNTAX_ORIGIN)
+            continue;
+        if (st == LDNS_STATUS_OK && z->n_records >= ZONE_MAX_RECORDS)
+            st = LDNS_STATUS_MEM_ERR, rc = MX_EINPUT;
+        if (st != LDNS_STATUS_OK) {
+            err->file = path;
+            err->line = error_line(fp, line);
+            err->where[0] = '\0';
+            if (rc == MX_EINPUT)
+                mx_fail(err, MX_EINPUT, "expected at most %d records, got more", ZONE_MAX_RECORDS);
+            else if (st == LDNS_STATUS_SYNTAX_INCLUDE)
+                rc = mx_fail(err, MX_EINPUT, "$INCLUDE is not supported; list each file as its "
+                                             "own [dns] zone = line");
+            else
+                rc = mx_fail(err, MX_EINPUT, "expected a record in master-file syntax (%s)",
+                             ldns_get_errorstr_by_id(st));
+            ldns_rr_free(rr);
+            break;
+        }
+        rc = add_rr(z, rr, err);
+        if (rc == MX_OK)
+            z->n_records++;
+        else {
+            err->file = path;
+            err->line = error_line(fp, line);
+        }
+        ldns_rr_free(rr);
+    }
+    ldns_rdf_deep_free(origin);
+    ldns_rdf_deep_free(prev);
+    fclose(fp);
+    return rc;
+}
+
+size_t zone_n_names(const struct zone *z)
+{
+    return z->names.n;
+}
+
+size_t zone_max_set(const struct zone *z)
+{
+    size_t m = 1;
+    for (uint32_t i = 0; i < z->names.n && i < z->cap_sets; i++) {
+        if (z->sets[i].n_mx > m)
+            m = z->sets[i].n_mx;
+        if (z->sets[i].n_addr > m)
+            m = z->sets[i].n_addr;
+    }
+    return m;
 }

@@ -8,41 +8,62 @@
 
 #include "policy.h"
 #include "rng.h"
+#include "scenario_util.h"
 #include "zone.h"
 
-static struct zone *z;
+/* A scenario around the records: one sender "s" sending to domain d., the sender's
+ * settings given as --set values. */
+static struct scenario *scen;
+static struct run run;
+static const struct zone *z;
 
 static void setup(void)
 {
     gsl_set_error_handler_off();
-    cr_assert_eq(zone_new(&z), MX_OK);
 }
 
 static void teardown(void)
 {
-    zone_free(z);
+    if (scen) {
+        run_fini(&run);
+        scen_free(scen);
+    }
 }
 
 TestSuite(policy, .init = setup, .fini = teardown);
 
+static char records[8192];
+
 static void rr(const char *text)
 {
-    struct mx_err err = {0};
-    cr_assert_eq(zone_add_text(z, text, &err), MX_OK, "%s", err.msg);
+    strcat(records, "record = ");
+    strcat(records, text);
+    strcat(records, "\n");
 }
 
-static struct scen_sender postfix(int randomize)
+/* Builds the scenario and a run; returns the sender's config. */
+static const struct scen_sender *start(const char *const *sets, size_t n)
 {
-    return (struct scen_sender){.mta = MTA_POSTFIX, .smtp_randomize_addresses = randomize,
-                                .smtp_mx_address_limit = 5};
+    char text[10000];
+    snprintf(text, sizeof text, "[dns]\n%s[sender s]\n[server x]\naddress = 10.9.9.9\n"
+                                "[traffic t]\nfrom = s\nto = d.\nrate = 1/s\n",
+             records);
+    scen = load_text(text, sets, n);
+    struct mx_err err = {0};
+    cr_assert_eq(run_init(&run, scen, 1, 0, 0, &err), MX_OK, "%s", err.msg);
+    z = scen->zone;
+    return &scen->senders[0];
 }
 
-static struct dest resolve(const struct scen_sender *snd, const char *name)
+/* One delivery's lookup and order into m; returns the lookup's outcome. */
+static enum dest_outcome deliver(struct rng_stream *rng, struct msg *m, uint32_t *n)
 {
-    struct dest d;
-    struct mx_err err = {0};
-    cr_assert_eq(policy_resolve(z, snd, name, &d, &err), MX_OK);
-    return d;
+    mx_time lat = 0;
+    enum dest_outcome oc = policy_lookup(&run, &run.dest[0], &run.res[run.inst[0].resolver], n,
+                                         &lat);
+    if (oc == DEST_OK)
+        policy_order(run.scratch, *n, &scen->senders[0], rng, m);
+    return oc;
 }
 
 static const char *addr(uint32_t id)
@@ -60,14 +81,13 @@ Test(policy, preference_order_is_kept)
     rr("a.d. 300 IN A 10.0.0.2");
     rr("b.d. 300 IN A 10.0.0.3");
     rr("c.d. 300 IN A 10.0.0.4");
-    struct scen_sender snd = postfix(1);
-    struct dest d = resolve(&snd, "d.");
-    cr_assert_eq(d.outcome, DEST_OK);
+    start(NULL, 0);
     struct rng_stream rng;
     rng_init(&rng, 1);
     struct msg m;
+    uint32_t n;
     for (int k = 0; k < 100; k++) {
-        policy_order(&d, &snd, &rng, &m);
+        cr_assert_eq(deliver(&rng, &m, &n), DEST_OK);
         cr_assert_eq(m.n_try, 4);
         /* 10.0.0.1 and .2 share preference 10 and may swap (R11); the rest may not. */
         cr_assert(strcmp(addr(m.try_addr[0]), "10.0.0.3") < 0);
@@ -76,7 +96,6 @@ Test(policy, preference_order_is_kept)
         cr_assert_str_eq(addr(m.try_addr[3]), "10.0.0.4");
     }
     rng_fini(&rng);
-    policy_dest_fini(&d);
 }
 
 /* R11: k = 3 equal-preference hosts, one address each, randomize = yes: each is
@@ -91,15 +110,15 @@ Test(policy, randomize_yes_each_host_first_one_time_in_k)
     rr("a.d. 300 IN A 10.0.0.1");
     rr("b.d. 300 IN A 10.0.0.2");
     rr("c.d. 300 IN A 10.0.0.3");
-    struct scen_sender snd = postfix(1);
-    struct dest d = resolve(&snd, "d.");
+    start(NULL, 0);
     struct rng_stream rng;
     rng_init(&rng, rng_derive(7, 0, 0, "policy-test"));
     struct msg m;
     const int n = 30000;
     int first[3] = {0};
+    uint32_t len;
     for (int k = 0; k < n; k++) {
-        policy_order(&d, &snd, &rng, &m);
+        deliver(&rng, &m, &len);
         cr_assert_eq(m.n_try, 3);
         first[addr(m.try_addr[0])[7] - '1']++;
     }
@@ -107,7 +126,6 @@ Test(policy, randomize_yes_each_host_first_one_time_in_k)
         cr_assert(fabs(first[i] / (double)n - 1.0 / 3) <= 0.0133, "host %d: %.4f", i,
                   first[i] / (double)n);
     rng_fini(&rng);
-    policy_dest_fini(&d);
 }
 
 /* R11: the shuffle is over addresses, across hosts: mail1 with 3 A records and mail2
@@ -122,17 +140,16 @@ Test(policy, randomize_shuffles_addresses_across_hosts)
         snprintf(t, sizeof t, "mail%d.d. 300 IN A 10.0.0.%d", i <= 3 ? 1 : 2, i);
         rr(t);
     }
-    struct scen_sender snd = postfix(1);
-    snd.smtp_mx_address_limit = 5;
-    struct dest d = resolve(&snd, "d.");
-    cr_assert_eq(d.n, 9);
+    start(NULL, 0);
     struct rng_stream rng;
     rng_init(&rng, rng_derive(7, 0, 0, "policy-test-2"));
     struct msg m;
     const int n = 30000;
     int mail1_first = 0;
+    uint32_t len;
     for (int k = 0; k < n; k++) {
-        policy_order(&d, &snd, &rng, &m);
+        deliver(&rng, &m, &len);
+        cr_assert_eq(len, 9);
         cr_assert_eq(m.n_try, 5); /* R14: the limit, counted after the shuffle */
         mail1_first += addr(m.try_addr[0])[7] <= '3';
         for (int i = 0; i < 5; i++) /* a permutation: no address twice */
@@ -141,34 +158,42 @@ Test(policy, randomize_shuffles_addresses_across_hosts)
     }
     cr_assert(fabs(mail1_first / (double)n - 1.0 / 3) <= 0.0133, "%.4f", mail1_first / (double)n);
     rng_fini(&rng);
-    policy_dest_fini(&d);
 }
 
-/* R12, R53: no shuffle: the answer's order, every time. */
-Test(policy, randomize_no_keeps_dns_order)
+/* R12, R53: no shuffle: the answer's order, every time, for randomize = no and for
+ * the ordered sender alike. */
+static void check_dns_order(const char *const *sets, size_t n_sets)
 {
     rr("d. 300 IN MX 10 b.d.");
     rr("d. 300 IN MX 10 a.d.");
     rr("a.d. 300 IN A 10.0.0.1");
     rr("b.d. 300 IN A 10.0.0.2");
     rr("b.d. 300 IN A 10.0.0.3");
-    struct scen_sender no = postfix(0), ordered = postfix(1);
-    ordered.mta = MTA_ORDERED;
+    start(sets, n_sets);
     struct rng_stream rng;
     rng_init(&rng, 3);
     struct msg m;
-    for (int which = 0; which < 2; which++) {
-        struct dest d = resolve(which ? &ordered : &no, "d.");
-        for (int k = 0; k < 50; k++) {
-            policy_order(&d, which ? &ordered : &no, &rng, &m);
-            cr_assert_eq(m.n_try, 3);
-            cr_assert_str_eq(addr(m.try_addr[0]), "10.0.0.2");
-            cr_assert_str_eq(addr(m.try_addr[1]), "10.0.0.3");
-            cr_assert_str_eq(addr(m.try_addr[2]), "10.0.0.1");
-        }
-        policy_dest_fini(&d);
+    uint32_t n;
+    for (int k = 0; k < 50; k++) {
+        deliver(&rng, &m, &n);
+        cr_assert_eq(m.n_try, 3);
+        cr_assert_str_eq(addr(m.try_addr[0]), "10.0.0.2");
+        cr_assert_str_eq(addr(m.try_addr[1]), "10.0.0.3");
+        cr_assert_str_eq(addr(m.try_addr[2]), "10.0.0.1");
     }
     rng_fini(&rng);
+}
+
+Test(policy, randomize_no_keeps_dns_order)
+{
+    const char *sets[] = {"sender s.smtp_randomize_addresses=no"};
+    check_dns_order(sets, 1);
+}
+
+Test(policy, ordered_sender_keeps_dns_order)
+{
+    const char *sets[] = {"sender s.mta=ordered"};
+    check_dns_order(sets, 1);
 }
 
 /* R14: MX 10 with five addresses plus an MX 20 backup: the backup is never tried. */
@@ -182,50 +207,76 @@ Test(policy, address_limit_hides_backup_behind_five_primaries)
         rr(t);
     }
     rr("backup.d. 300 IN A 10.0.1.1");
-    struct scen_sender snd = postfix(1);
-    struct dest d = resolve(&snd, "d.");
-    cr_assert_eq(d.n, 6);
+    start(NULL, 0);
     struct rng_stream rng;
     rng_init(&rng, 5);
     struct msg m;
+    uint32_t n;
     for (int k = 0; k < 200; k++) {
-        policy_order(&d, &snd, &rng, &m);
+        deliver(&rng, &m, &n);
+        cr_assert_eq(n, 6);
         cr_assert_eq(m.n_try, 5);
         for (int i = 0; i < 5; i++)
             cr_assert_str_neq(addr(m.try_addr[i]), "10.0.1.1");
     }
     rng_fini(&rng);
-    policy_dest_fini(&d);
 }
 
-/* R5 implicit MX, R6 null MX, R5 NXDOMAIN, R7 relayhost that fails hard, R2 [host]. */
+/* The outcome of one lookup of d. (or of relayhost) in a fresh scenario. */
+static enum dest_outcome outcome(const char *const *sets, size_t n_sets)
+{
+    start(sets, n_sets);
+    struct rng_stream rng;
+    rng_init(&rng, 1);
+    struct msg m;
+    uint32_t n;
+    enum dest_outcome oc = deliver(&rng, &m, &n);
+    rng_fini(&rng);
+    run_fini(&run);
+    scen_free(scen);
+    scen = NULL;
+    return oc;
+}
+
+/* R5 implicit MX, R6 null MX, R5 NXDOMAIN, R7 relayhost that fails hard, R2 [host],
+ * R9 CNAME chains and loops. */
 Test(policy, lookup_outcomes)
 {
-    rr("implicit.d. 300 IN A 10.0.0.1");
+    rr("d. 300 IN A 10.0.0.1");             /* d. has no MX: implicit MX (R5) */
     rr("null.d. 300 IN MX 0 .");
-    rr("relay.d. 300 IN MX 10 implicit.d.");
-    struct scen_sender snd = postfix(1);
-    struct dest d = resolve(&snd, "implicit.d.");
-    cr_assert_eq(d.outcome, DEST_OK);
-    cr_assert_eq(d.n, 1);
-    policy_dest_fini(&d);
-    d = resolve(&snd, "null.d.");
-    cr_assert_eq(d.outcome, DEST_BOUNCE);
-    d = resolve(&snd, "nowhere.d.");
-    cr_assert_eq(d.outcome, DEST_BOUNCE);
-    struct scen_sender relay = snd;
-    relay.relay_target = "nowhere.d.";
-    relay.relay_mx = true;
-    d = resolve(&relay, "nowhere.d.");
-    cr_assert_eq(d.outcome, DEST_DEFER);
-    /* [relay.d]: addresses only; relay.d has none (only MX), so it fails (R2). */
-    relay.relay_target = "relay.d.";
-    relay.relay_mx = false;
-    d = resolve(&relay, "relay.d.");
-    cr_assert_eq(d.outcome, DEST_DEFER);
-    relay.relay_mx = true;
-    d = resolve(&relay, "relay.d.");
-    cr_assert_eq(d.outcome, DEST_OK);
-    cr_assert_str_eq(addr(d.list[0].addr), "10.0.0.1");
-    policy_dest_fini(&d);
+    rr("relay.d. 300 IN MX 10 d.");
+    rr("alias.d. 300 IN CNAME relay.d.");  /* R9: MX lookups follow CNAMEs */
+    rr("loop1.d. 300 IN CNAME loop2.d.");
+    rr("loop2.d. 300 IN CNAME loop1.d.");
+    cr_assert_eq(outcome(NULL, 0), DEST_OK);
+    const char *null[] = {"traffic t.to=null.d"};
+    cr_assert_eq(outcome(null, 1), DEST_BOUNCE);                /* R6 */
+    const char *nx[] = {"traffic t.to=nowhere.d"};
+    cr_assert_eq(outcome(nx, 1), DEST_BOUNCE);                  /* R5 NXDOMAIN */
+    const char *nx_relay[] = {"sender s.relayhost=nowhere.d"};
+    cr_assert_eq(outcome(nx_relay, 1), DEST_DEFER);             /* R7: 4.3.5 */
+    const char *bracket[] = {"sender s.relayhost=[relay.d]"};
+    cr_assert_eq(outcome(bracket, 1), DEST_DEFER);              /* R2: no A for relay.d */
+    const char *mx[] = {"sender s.relayhost=relay.d"};
+    cr_assert_eq(outcome(mx, 1), DEST_OK);                      /* R2: MX lookup */
+    const char *alias[] = {"traffic t.to=alias.d"};
+    cr_assert_eq(outcome(alias, 1), DEST_OK);                   /* R9 */
+    const char *loop[] = {"traffic t.to=loop1.d"};
+    cr_assert_eq(outcome(loop, 1), DEST_BOUNCE);                /* R9: a loop is not found */
+}
+
+/* R7: SERVFAIL on the MX query defers, with no fallback to the A record. */
+Test(policy, servfail_defers)
+{
+    rr("d. 300 IN MX 10 a.d.");
+    rr("d. 300 IN A 10.0.0.9");
+    rr("a.d. 300 IN A 10.0.0.1");
+    start(NULL, 0);
+    run.auth.servfail_all = 1;
+    struct rng_stream rng;
+    rng_init(&rng, 1);
+    struct msg m;
+    uint32_t n;
+    cr_assert_eq(deliver(&rng, &m, &n), DEST_DEFER);
+    rng_fini(&rng);
 }

@@ -166,8 +166,8 @@ Test(scen, unknown_section_suggests_the_nearest)
 {
     char text[2048];
     snprintf(text, sizeof text, "%s[sever x]\n", base);
-    expect_error(text, "S:13: [sever x]: unknown section; expected simulation, dns, sender, "
-                       "server, fault, traffic or expect; did you mean \"server\"?");
+    expect_error(text, "S:13: [sever x]: unknown section; expected simulation, dns, resolver, "
+                       "sender, server, fault, traffic or expect; did you mean \"server\"?");
 }
 
 Test(scen, bad_values_say_what_was_expected)
@@ -179,8 +179,8 @@ Test(scen, bad_values_say_what_was_expected)
                        "exp(MEAN), uniform(A, B), lognormal(MEDIAN, SIGMA), gamma(SHAPE, SCALE), "
                        "weibull(SHAPE, SCALE) or a duration, got \"lognrmal(1s, 1)\"");
     snprintf(text, sizeof text, "%s[fault f]\ntarget = mail1\nmode = blackhol\nat = 3o s\n", base);
-    expect_error(text, "S:15: [fault f] mode: expected refused or blackhole (tempfail, reject, "
-                       "slow and servfail are not modelled yet), got \"blackhol\"; did you mean "
+    expect_error(text, "S:15: [fault f] mode: expected refused, blackhole or servfail (tempfail, "
+                       "reject and slow are not modelled yet), got \"blackhol\"; did you mean "
                        "\"blackhole\"?");
     snprintf(text, sizeof text, "%s[fault f]\ntarget = mail1\nmode = refused\nat = 3o s\n", base);
     expect_error(text, "S:16: [fault f] at: expected a duration such as 250ms, 30s, 5m, 2h, 5d "
@@ -191,8 +191,8 @@ Test(scen, undefined_references_suggest_the_nearest)
 {
     char text[2048];
     snprintf(text, sizeof text, "%s[fault f]\ntarget = mial1\nmode = refused\nat = 1m\n", base);
-    expect_error(text, "S:14: [fault f] target: no [server mial1] in the scenario; did you mean "
-                       "\"mail1\"?");
+    expect_error(text, "S:14: [fault f] target: expected a [server] name, dns, or a name in the "
+                       "zone, got \"mial1\"; did you mean \"mail1\"?");
     snprintf(text, sizeof text, "%s[traffic t2]\nfrom = internt\nto = example.jp\nrate = 1/s\n",
              base);
     expect_error(text, "S:14: [traffic t2] from: no [sender internt] in the scenario; did you "
@@ -255,4 +255,57 @@ Test(scen, missing_file_and_garbage_lines)
     expect_error("[simulation]\nthis line has no equals sign\n",
                  "S:2: expected [section], key = value or a comment");
     expect_error("duration = 1h\n", "S:1: duration: expected a [section] header before the first key");
+}
+
+Test(scen, resolvers_and_dns_faults)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "%s[resolver site]\nrrset_order = cyclc\n", base);
+    expect_error(text, "S:14: [resolver site] rrset_order: expected fixed, cyclic, random or "
+                       "roundrobin, got \"cyclc\"; did you mean \"cyclic\"?");
+    snprintf(text, sizeof text, "%s[sender b]\nresolver = sit\n[resolver site]\n", base);
+    expect_error(text, "S:14: [sender b] resolver: no [resolver sit] in the scenario; did you "
+                       "mean \"site\"?");
+    snprintf(text, sizeof text, "%s[fault f]\ntarget = mail1\nmode = servfail\nat = 0\n", base);
+    expect_error(text, "S:14: [fault f] target: mode servfail needs dns or a DNS name as its "
+                       "target, got \"mail1\"");
+    snprintf(text, sizeof text, "%s[fault f]\ntarget = example.jp\nmode = refused\nat = 0\n",
+             base);
+    expect_error(text, "S:14: [fault f] target: mode refused or blackhole needs a server as its "
+                       "target, got \"example.jp\"");
+    struct scenario *s;
+    char msg[700];
+    snprintf(text, sizeof text, "%s[resolver site]\nrotate = roundrobin\nlatency = exp(5ms)\n"
+                                "[fault f]\ntarget = mail1.example.jp\nmode = servfail\nat = 0\n",
+             base);
+    const char *sets[] = {"sender internet.resolver=site"};
+    cr_assert_eq(load(text, sets, 1, &s, msg), MX_OK, "%s", msg);
+    cr_assert_eq(s->n_resolvers, 1);
+    cr_assert_eq(s->senders[0].resolver, 0);
+    cr_assert_eq(s->resolvers[0].rrset_order, ORDER_FIXED);
+    cr_assert_eq(s->resolvers[0].cache, 1);
+    cr_assert_eq(s->resolvers[0].rotate, ORDER_ROUNDROBIN);
+    cr_assert_eq(s->faults[0].target, TARGET_NAME);
+    cr_assert_str_eq(s->faults[0].dns_name, "mail1.example.jp.");
+    scen_free(s);
+}
+
+Test(scen, zone_files_are_relative_to_the_scenario)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "%s[dns]\n", base);
+    /* [dns] is already defined in base: a second [dns] is an error */
+    expect_error(text, "S:13: [dns]: defined twice; first at line 3");
+    expect_error("[dns]\nzone = no-such.zone\n",
+                 "S:2: [dns] zone: /tmp/no-such.zone: cannot open the zone file: No such file or "
+                 "directory");
+    FILE *f = fopen("/tmp/mxsim-test-rel.zone", "w");
+    fputs("$ORIGIN example.jp.\n$TTL 300\n@ IN MX 10 mail1\nmail1 IN A ten\n", f);
+    fclose(f);
+    struct scenario *s;
+    char msg[700];
+    cr_assert_eq(load("[dns]\nzone = mxsim-test-rel.zone\n", NULL, 0, &s, msg), MX_EINPUT);
+    cr_assert_str_eq(msg, "S/tmp/mxsim-test-rel.zone:4: expected a record in master-file syntax "
+                          "(Syntax error, could not parse the RR's rdata)");
+    unlink("/tmp/mxsim-test-rel.zone");
 }
