@@ -29,6 +29,8 @@ enum ev_kind {
     EV_RETRY,            /* sender: a deferred message is picked up by a scan (R34) */
     EV_FAULT,            /* fault: ref = fault index * 2 + (0 start, 1 end) */
     EV_SAMPLE,           /* run: a timeseries sample is due */
+    EV_REVIVE,           /* qmgr: a dead destination's minimal_backoff_time is over (R32) */
+    EV_CONN_IDLE,        /* scache: a cached connection idled out (R39) */
     EV_KINDS
 };
 
@@ -37,7 +39,7 @@ enum ev_kind {
  * first (R14); a limit of 0 (none) or above this cap is capped here (model.md). */
 #define MX_TRY_MAX 16
 
-enum msg_flag { MSG_COUNTED = 1, MSG_PAID_TIMEOUT = 2 };
+enum msg_flag { MSG_COUNTED = 1, MSG_PAID_TIMEOUT = 2, MSG_SAVE = 4 /* cache its session, R37 */ };
 
 /* A message in flight. Owned by sender.c; its prev/next links belong to whichever
  * queue holds it (a destination queue in sender.c, a backlog in server.c). */
@@ -52,6 +54,8 @@ struct msg {
     uint8_t n_try, i_try;
     uint8_t flags;
     uint8_t outcome; /* enum dest_outcome of the lookup, while its answer is awaited */
+    uint32_t conn;   /* the cached connection its session runs on, or MX_NONE */
+    mx_time conn_at; /* when its current connection was opened */
     uint32_t try_addr[MX_TRY_MAX];
 };
 
@@ -76,15 +80,37 @@ struct dest {
     uint32_t literal; /* [192.0.2.1]: that address id; else ZONE_NONE */
     bool mx;          /* look up MX (no brackets) */
     bool relay;       /* it is the relayhost: hard failures defer (R7) */
+    bool cache_always; /* listed in smtp_connection_cache_destinations (R37) */
 };
 
-struct dq { /* owned by sender.c: one per (instance, nexthop), R1 */
+struct dq { /* owned by qmgr.c: one per (instance, nexthop), R1 */
+    uint32_t inst, dest; /* its instance, and its nexthop in run->dest */
     uint32_t busy;       /* deliveries running (R29) */
+    uint32_t window;     /* deliveries allowed at once (R29 to R31) */
     uint32_t head, tail; /* waiting messages, FIFO */
+    double fail_cohorts; /* R31 */
+    mx_time last_done;   /* when the last delivery ended; -1: none since creation */
+    uint64_t revive_seq; /* the EV_REVIVE this dead queue waits for */
+    bool exists;         /* deleted when empty (R29) */
+    bool dead;           /* R32 */
+    bool fresh;          /* the next failure cuts by 2 (R31) */
+    bool cache;          /* on-demand caching switched on (R37) */
 };
 
-struct inst { /* owned by sender.c */
+/* A connection in an instance's cache (R37 to R44). Owned by scache.c. */
+struct conn {
+    uint32_t server, addr;
+    uint64_t idle_seq; /* the EV_CONN_IDLE it waits for; survives pool_put */
+    mx_time started;   /* when the connection was opened (R40) */
+    uint32_t dq;       /* the nexthop it is bound to (R39) */
+    uint32_t prev, next;
+    uint32_t uses;     /* deliveries it has carried */
+};
+_Static_assert(offsetof(struct conn, idle_seq) == POOL_TAG_OFFSET, "idle_seq is the pool tag");
+
+struct inst { /* owned by sender.c; the cache list by scache.c */
     struct rng_stream rng;
+    uint32_t cache_head, cache_tail; /* idle cached connections, oldest first */
     uint32_t sender;  /* index into scenario senders */
     uint32_t dq_base; /* its destination queues: dq_base + nexthop index */
     uint32_t resolver; /* index into run->res */
@@ -114,6 +140,9 @@ struct run_totals { /* owned by sender.c */
     uint64_t messages, delivered, bounced;
     uint64_t in_flight; /* counted messages not yet delivered or bounced */
     uint64_t paid_timeout; /* finished counted messages that waited out a timeout */
+    uint64_t suspended;    /* deferrals without a delivery: dead destination (R32) */
+    uint64_t deferrals;    /* all deferrals, suspended ones included */
+    uint64_t reused;       /* deliveries over a cached connection (R38) */
     uint64_t attempts; /* over finished counted messages */
     struct hist delay;
 };
@@ -122,6 +151,7 @@ struct run {
     const struct scenario *scen;
     struct loop loop;
     struct pool msgs;
+    struct pool conns;
     mx_time end_of_arrivals, end_of_drain;
     struct inst *inst;
     uint32_t n_inst;

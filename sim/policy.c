@@ -25,6 +25,26 @@ static uint32_t follow(const struct zone *z, uint32_t name)
     return name != ZONE_NONE && zone_cname(z, name) == ZONE_NONE ? name : ZONE_NONE;
 }
 
+/* R37: is nexthop (canonical) in a smtp_connection_cache_destinations list? Entries
+ * are separated by commas or white space; brackets and a trailing dot are ignored. */
+static bool listed(const char *list, const char *nexthop)
+{
+    char buf[1024], canon[300];
+    snprintf(buf, sizeof buf, "%s", list ? list : "");
+    for (char *tok = strtok(buf, ", \t"); tok; tok = strtok(NULL, ", \t")) {
+        struct mx_err ignore = {0};
+        size_t n = strlen(tok);
+        if (tok[0] == '[' && n > 1 && tok[n - 1] == ']')
+            tok[n - 1] = '\0', tok++;
+        if (zone_canon_name(tok, canon, sizeof canon, &ignore) == MX_OK &&
+            strcmp(canon, nexthop) == 0)
+            return true;
+        if (strcmp(tok, nexthop) == 0) /* an address */
+            return true;
+    }
+    return false;
+}
+
 int policy_hop_init(const struct scenario *s, const struct scen_sender *snd, const char *nexthop,
                     struct dest *d)
 {
@@ -37,6 +57,7 @@ int policy_hop_init(const struct scenario *s, const struct scen_sender *snd, con
         d->literal = zone_addr(s->zone, nexthop); /* scen interns relayhost literals */
         assert(d->literal != ZONE_NONE);
     }
+    d->cache_always = listed(snd->smtp_connection_cache_destinations, nexthop);
     return MX_OK;
 }
 

@@ -7,6 +7,8 @@
 
 #include "fault.h"
 #include "policy.h"
+#include "qmgr.h"
+#include "scache.h"
 #include "sender.h"
 #include "server.h"
 #include "traffic.h"
@@ -108,7 +110,9 @@ static int build_instances(struct run *r, uint64_t seed, uint64_t point, uint64_
             r->inst[i].sender = (uint32_t)k;
             r->inst[i].dq_base = q;
             for (uint32_t h = 0; h < r->n_nexthops[k]; h++, q++)
-                r->dq[q].head = r->dq[q].tail = MX_NONE;
+                r->dq[q] = (struct dq){.inst = i, .dest = r->dest_base[k] + h, .head = MX_NONE,
+                                       .tail = MX_NONE, .last_done = -1};
+            r->inst[i].cache_head = r->inst[i].cache_tail = MX_NONE;
             const char *nm = s->senders[k].name;
             long tag = s->senders[k].instances > 1 ? c : -1;
             if (rng_init(&r->inst[i].rng, stream_seed(seed, point, rep, "sender", nm, tag)))
@@ -167,6 +171,7 @@ int run_init(struct run *r, const struct scenario *s, uint64_t seed, uint64_t po
     r->scen = s;
     loop_init(&r->loop);
     pool_init(&r->msgs, sizeof(struct msg));
+    pool_init(&r->conns, sizeof(struct conn));
     hist_init(&r->totals.delay);
     r->end_of_arrivals = s->sim.duration;
     r->end_of_drain = s->sim.duration > MX_TIME_MAX - s->sim.drain ? MX_TIME_MAX
@@ -180,6 +185,8 @@ int run_init(struct run *r, const struct scenario *s, uint64_t seed, uint64_t po
     loop_on(&r->loop, EV_RETRY, sender_on_retry, r);
     loop_on(&r->loop, EV_FAULT, fault_on_edge, r);
     loop_on(&r->loop, EV_SAMPLE, on_sample, r);
+    loop_on(&r->loop, EV_REVIVE, qmgr_on_revive, r);
+    loop_on(&r->loop, EV_CONN_IDLE, scache_on_idle, r);
     r->traffic = calloc(s->n_traffic + 1, sizeof *r->traffic);
     if (!r->traffic)
         return mx_fail(err, MX_ENOMEM, "out of memory");
@@ -236,6 +243,9 @@ void run_result(struct run *r, struct run_result *res)
     uint64_t finished = t->delivered + t->bounced;
     res->attempts_mean = finished ? (double)t->attempts / (double)finished : 0;
     res->timeout_fraction = finished ? (double)t->paid_timeout / (double)finished : 0;
+    res->deferrals = t->deferrals;
+    res->suspended = t->suspended;
+    res->reused_fraction = t->delivered ? (double)t->reused / (double)t->delivered : 0;
     res->events = r->loop.events;
     res->end_time = mx_time_to_s(loop_now(&r->loop));
     uint64_t total = 0;
@@ -260,6 +270,11 @@ void run_check(const struct run *r)
 {
     evq_check(&r->loop.q);
     sender_check(r);
+    for (uint32_t i = 0; i < r->n_inst; i++) {
+        scache_check(r, i);
+        for (uint32_t h = 0; h < r->n_nexthops[r->inst[i].sender]; h++)
+            qmgr_check(r, r->inst[i].dq_base + h);
+    }
     for (size_t k = 0; k < r->scen->n_servers; k++)
         server_check(r, (uint32_t)k);
 }
@@ -284,6 +299,7 @@ void run_fini(struct run *r)
     free(r->dest), free(r->dest_base), free(r->n_nexthops), free(r->addr_server);
     free(r->scratch);
     pool_fini(&r->msgs);
+    pool_fini(&r->conns);
     loop_fini(&r->loop);
     memset(r, 0, sizeof *r);
 }

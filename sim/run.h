@@ -22,6 +22,9 @@ struct run_result {
     double delay_mean, delay_p50, delay_p90, delay_p99, delay_max; /* seconds */
     double attempts_mean;
     double timeout_fraction; /* of finished messages, those that waited out a timeout */
+    uint64_t deferrals;      /* deferrals, suspended ones included (R26, R32) */
+    uint64_t suspended;      /* deferrals without a delivery: dead destination (R32) */
+    double reused_fraction;  /* of delivered messages, those over a cached connection */
     uint64_t events;
     double end_time; /* simulated seconds when the run ended */
     struct run_server_result *server; /* n_servers entries, owned by the caller */

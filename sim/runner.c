@@ -13,7 +13,8 @@
 static const char *const summary_cols[] = {
     "point", "replication", "seed", "messages", "delivered", "bounced", "queued_at_end",
     "delivered_fraction", "delay_mean", "delay_p50", "delay_p90", "delay_p99", "delay_max",
-    "attempts_mean", "timeout_fraction", "events", "wall_seconds",
+    "attempts_mean", "timeout_fraction", "deferrals", "suspended", "reused_fraction", "events",
+    "wall_seconds",
 };
 static const char *const server_cols[] = {
     "point", "replication", "seed", "server", "accepted", "share", "refused", "timed_out",
@@ -49,6 +50,9 @@ static void summary_row(struct out *o, long rep, const struct run_result *res, d
     out_num(o, res->delay_max);
     out_num(o, res->attempts_mean);
     out_num(o, res->timeout_fraction);
+    out_u64(o, res->deferrals);
+    out_u64(o, res->suspended);
+    out_num(o, res->reused_fraction);
     out_u64(o, res->events);
     out_num(o, wall);
     out_end_row(o);

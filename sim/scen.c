@@ -252,8 +252,31 @@ static const struct key sender_keys[] = {
     {"smtp_helo_timeout", K_DUR, OFF(scen_sender, smtp_helo_timeout), "300s", 0, 0, NULL, NULL},
     {"smtp_mx_address_limit", K_INT, OFF(scen_sender, smtp_mx_address_limit), "5", 0, 1000000,
      NULL, NULL},
+    {"initial_destination_concurrency", K_INT, OFF(scen_sender, initial_destination_concurrency),
+     "5", 1, 100000, NULL, NULL},
+    {"default_destination_concurrency_limit", K_INT,
+     OFF(scen_sender, default_destination_concurrency_limit), "20", 1, 100000, NULL, NULL},
     {"smtp_destination_concurrency_limit", K_INT,
-     OFF(scen_sender, smtp_destination_concurrency_limit), "20", 1, 100000, NULL, NULL},
+     OFF(scen_sender, smtp_destination_concurrency_limit), "$default_destination_concurrency_limit",
+     1, 100000, NULL, NULL},
+    {"default_destination_concurrency_failed_cohort_limit", K_INT,
+     OFF(scen_sender, default_destination_concurrency_failed_cohort_limit), "1", 0, 100000, NULL,
+     NULL},
+    {"smtp_destination_concurrency_failed_cohort_limit", K_INT,
+     OFF(scen_sender, smtp_destination_concurrency_failed_cohort_limit),
+     "$default_destination_concurrency_failed_cohort_limit", 0, 100000, NULL, NULL},
+    {"smtp_connection_cache_on_demand", K_BOOL, OFF(scen_sender, smtp_connection_cache_on_demand),
+     "yes", 0, 0, NULL, NULL},
+    {"smtp_connection_cache_destinations", K_STR,
+     OFF(scen_sender, smtp_connection_cache_destinations), "", 0, 0, NULL, NULL},
+    {"smtp_connection_cache_time_limit", K_DUR, OFF(scen_sender, smtp_connection_cache_time_limit),
+     "2s", 0, 0, NULL, NULL},
+    {"connection_cache_ttl_limit", K_DUR, OFF(scen_sender, connection_cache_ttl_limit), "2s", 0, 0,
+     NULL, NULL},
+    {"smtp_connection_reuse_time_limit", K_DUR, OFF(scen_sender, smtp_connection_reuse_time_limit),
+     "300s", 0, 0, NULL, NULL},
+    {"smtp_connection_reuse_count_limit", K_INT,
+     OFF(scen_sender, smtp_connection_reuse_count_limit), "0", 0, 1000000000, NULL, NULL},
     {"minimal_backoff_time", K_DUR, OFF(scen_sender, minimal_backoff_time), "300s", 0, 0, NULL,
      NULL},
     {"maximal_backoff_time", K_DUR, OFF(scen_sender, maximal_backoff_time), "4000s", 0, 0, NULL,
@@ -262,6 +285,7 @@ static const struct key sender_keys[] = {
     {"maximal_queue_lifetime", K_DUR, OFF(scen_sender, maximal_queue_lifetime), "5d", 0, 0, NULL,
      NULL},
     {"resolver", K_REF, OFF(scen_sender, resolver), "", 0, 0, NULL, NULL},
+    {"connect_latency", K_DIST, OFF(scen_sender, connect_latency), "0", 0, 0, NULL, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
 };
 
@@ -613,6 +637,21 @@ static int apply_entry(struct build *b, struct section *sec, const struct entry 
     return parse_value(b, &keys[i], e, sec->obj);
 }
 
+/* A default "$name" takes the value of key name of the same section, as Postfix's
+ * smtp_destination_concurrency_limit = $default_destination_concurrency_limit. The
+ * key named comes earlier in the table, so it is set by then. */
+static void inherit(const struct key *keys, const struct key *k, void *obj)
+{
+    for (size_t j = 0; keys[j].name; j++)
+        if (strcmp(keys[j].name, k->def + 1) == 0) {
+            assert(keys[j].type == k->type && (k->type == K_INT || k->type == K_DUR));
+            memcpy((char *)obj + k->off, (char *)obj + keys[j].off,
+                   k->type == K_INT ? sizeof(long) : sizeof(mx_time));
+            return;
+        }
+    assert(!"inherited key not in the table");
+}
+
 static int apply_defaults(struct build *b, struct section *sec)
 {
     const struct key *keys = sec->sk->keys;
@@ -621,6 +660,10 @@ static int apply_defaults(struct build *b, struct section *sec)
             continue;
         if (!keys[i].def)
             return fail_at(b->err, sec->header, NULL, "missing key %s", keys[i].name);
+        if (keys[i].def[0] == '$') {
+            inherit(keys, &keys[i], sec->obj);
+            continue;
+        }
         struct entry d = *sec->header;
         d.key = (char *)keys[i].name;
         d.value = (char *)keys[i].def;
@@ -892,7 +935,7 @@ static int parse_relayhost(struct build *b, struct scen_sender *snd, const struc
     const char *v = snd->relayhost;
     if (!*v)
         return MX_OK;
-    const struct entry *e = sec->first[2] ? sec->first[2] : sec->header;
+    const struct entry *e = sec->first[2] ? sec->first[2] : sec->header; /* [2]: relayhost */
     if (strchr(v, ',') || strchr(v, ' '))
         return fail_at(b->err, e, NULL, "expected one next hop; lists of relayhosts (Postfix 3.5+, "
                                         "R3) are not modelled yet, got \"%s\"", v);

@@ -63,12 +63,23 @@ struct scen_sender {
     mx_time smtp_connect_timeout;       /* R19 */
     mx_time smtp_helo_timeout;          /* R20, R63 */
     long smtp_mx_address_limit;         /* R14 */
-    long smtp_destination_concurrency_limit; /* R29 (fixed window, see model.md) */
+    long initial_destination_concurrency;           /* R29 */
+    long default_destination_concurrency_limit;     /* R29 */
+    long smtp_destination_concurrency_limit;        /* R29: $default_... */
+    long default_destination_concurrency_failed_cohort_limit; /* R31 */
+    long smtp_destination_concurrency_failed_cohort_limit;    /* R31: $default_... */
+    int smtp_connection_cache_on_demand;            /* R37 */
+    const char *smtp_connection_cache_destinations; /* R37 */
+    mx_time smtp_connection_cache_time_limit;       /* R39 */
+    mx_time connection_cache_ttl_limit;             /* R39 */
+    mx_time smtp_connection_reuse_time_limit;       /* R40 */
+    long smtp_connection_reuse_count_limit;         /* R40 */
     mx_time minimal_backoff_time;       /* R33 */
     mx_time maximal_backoff_time;       /* R33 */
     mx_time queue_run_delay;            /* R34 */
     mx_time maximal_queue_lifetime;     /* R35 */
     size_t resolver; /* index into resolvers, or SCEN_PRIVATE_RESOLVER: one per instance */
+    struct dist connect_latency; /* mxsim's own: time to a SYN-ACK or RST (R18) */
 };
 
 enum scen_when_full { FULL_WAIT, FULL_REFUSE, FULL_DROP };

@@ -1,19 +1,22 @@
-/* sender.c -- see sender.h. A Postfix sender (R1, R14, R17 to R19, R26, R29, R33 to
- * R35) with the simplifications listed in docs/model.md:
- * SIMPLIFICATION(R29, R30, R31): the destination concurrency window is fixed at
- *   smtp_destination_concurrency_limit; no feedback, no dead destinations (R32).
- * SIMPLIFICATION(R37-R45): no connection cache: every delivery opens new connections.
- * SIMPLIFICATION(R18): a refused connection costs no time (no network latency yet).
+/* sender.c -- see sender.h. A Postfix sender's deliveries: lookup (R4, R45), the
+ * connection cache (R38), addresses tried one at a time (R17 to R20), deferral with
+ * Postfix's backoff (R26, R33 to R35). Queueing and windows are qmgr.c's, the cache
+ * scache.c's. The simplifications, listed in docs/model.md:
+ * R18: a connection attempt takes the sender's connect_latency (mxsim's own key: one
+ *   round trip plus the sender's overhead; 0 by default) to be refused or accepted.
  * SIMPLIFICATION(R28): no qmgr_message_active_limit and no cap on smtp processes.
  * SIMPLIFICATION(R23, R24): one recipient per message and no failures after the
  *   greeting, so the session limit never binds.
  * SIMPLIFICATION(R34): the scan timer's phase is 0: scans at 0, queue_run_delay, ...
  * R34's scans are computed, not simulated: a deferred message is picked up at the
- *   first multiple of queue_run_delay (from time 0) at or after its eligible time
- *   less 1 s, exactly when Postfix's scan timer would take it. */
+ *   first multiple of queue_run_delay at or after its eligible time less 1 s, when
+ *   Postfix's scan timer would take it. */
 #include "sender.h"
 
+#include "dist.h"
 #include "policy.h"
+#include "qmgr.h"
+#include "scache.h"
 #include "server.h"
 
 static struct msg *msg_at(struct run *r, uint32_t m)
@@ -24,44 +27,6 @@ static struct msg *msg_at(struct run *r, uint32_t m)
 static const struct scen_sender *cfg_of(const struct run *r, uint32_t inst)
 {
     return &r->scen->senders[r->inst[inst].sender];
-}
-
-static void deliver(struct run *r, uint32_t m);
-
-/* R29: start now if the window has room, else wait in FIFO order. */
-static void submit(struct run *r, uint32_t m)
-{
-    struct msg *mp = msg_at(r, m);
-    struct dq *q = &r->dq[mp->dq];
-    if (q->busy < (uint32_t)cfg_of(r, mp->inst)->smtp_destination_concurrency_limit) {
-        q->busy++;
-        deliver(r, m);
-        return;
-    }
-    mp->next = MX_NONE;
-    if (q->tail != MX_NONE)
-        msg_at(r, q->tail)->next = m;
-    else
-        q->head = m;
-    q->tail = m;
-}
-
-/* A delivery ended: free its window slot and start the next waiting message. The
- * start is an event at the same instant, not a call: deliveries that fail at once
- * (all refused) would otherwise recurse once per waiting message. */
-static void release(struct run *r, uint32_t dq)
-{
-    struct dq *q = &r->dq[dq];
-    assert(q->busy > 0);
-    q->busy--;
-    if (q->head == MX_NONE)
-        return;
-    uint32_t m = q->head;
-    q->head = msg_at(r, m)->next;
-    if (q->head == MX_NONE)
-        q->tail = MX_NONE;
-    q->busy++;
-    msg_at(r, m)->wait_seq = loop_schedule(&r->loop, loop_now(&r->loop), EV_START, m);
 }
 
 static void finish(struct run *r, uint32_t m, bool delivered)
@@ -96,23 +61,24 @@ void sender_accept(struct run *r, uint32_t inst, uint32_t dq)
     mp->inst = inst;
     mp->dq = dq;
     mp->server = MX_NONE;
+    mp->conn = MX_NONE;
     if (mp->arrived >= r->scen->sim.warmup) {
         mp->flags |= MSG_COUNTED;
         r->totals.messages++;
         r->totals.in_flight++;
     }
-    submit(r, m);
+    qmgr_submit(r, m);
 }
 
-/* R33, R35: after a failed delivery, bounce if the message is too old, else wait
- * as long as it is old, clamped to [minimal, maximal]_backoff_time, then for the
- * next deferred-queue scan (R34). */
-static void defer(struct run *r, uint32_t m)
+/* R33, R35: bounce if the message is too old, else wait as long as it is old,
+ * clamped to [minimal, maximal]_backoff_time, then for the next scan (R34). */
+static void backoff(struct run *r, uint32_t m)
 {
     struct msg *mp = msg_at(r, m);
     const struct scen_sender *c = cfg_of(r, mp->inst);
     mx_time now = loop_now(&r->loop), age = now - mp->arrived;
-    release(r, mp->dq);
+    if (mp->flags & MSG_COUNTED)
+        r->totals.deferrals++;
     if (age >= c->maximal_queue_lifetime) {
         finish(r, m, false);
         return;
@@ -133,31 +99,72 @@ static void defer(struct run *r, uint32_t m)
     mp->wait_seq = loop_schedule(&r->loop, t, EV_RETRY, m);
 }
 
-/* R17, R19, R26: try the next address, or defer when none is left. A refused
- * connection moves on at once; a silent one costs smtp_connect_timeout. */
+void sender_suspend(struct run *r, uint32_t m)
+{
+    if (msg_at(r, m)->flags & MSG_COUNTED)
+        r->totals.suspended++;
+    backoff(r, m); /* R32: "delivery temporarily suspended" */
+}
+
+/* R26, R36: the whole nexthop failed: a site failure for the queue manager. */
+static void site_failure(struct run *r, uint32_t m)
+{
+    qmgr_done(r, msg_at(r, m)->dq, QMGR_SITE_FAIL);
+    backoff(r, m);
+}
+
+/* R38: the delivery goes over a cached connection. */
+static void reuse(struct run *r, uint32_t m, uint32_t c)
+{
+    struct msg *mp = msg_at(r, m);
+    const struct conn *cp = pool_at(&r->conns, c);
+    mp->conn = c;
+    mp->conn_at = cp->started;
+    if (mp->flags & MSG_COUNTED)
+        r->totals.reused++;
+    server_reuse(r, cp->server, m);
+}
+
+/* R17 to R19, R26, R38: try the next address (a cached connection to it first), or
+ * fail the site when none is left. A refused connection moves on at once; a
+ * silent one costs smtp_connect_timeout. */
 static void try_next(struct run *r, uint32_t m)
 {
     struct msg *mp = msg_at(r, m);
     const struct scen_sender *c = cfg_of(r, mp->inst);
     mx_time now = loop_now(&r->loop);
     while (mp->i_try < mp->n_try) {
-        uint32_t s = r->addr_server[mp->try_addr[mp->i_try++]];
-        enum connect_result cr = s == MX_NONE ? CONNECT_TIMEOUT : server_connect(r, s, m);
+        uint32_t addr = mp->try_addr[mp->i_try++];
+        uint32_t cached = scache_take_addr(r, mp->inst, addr);
+        if (cached != MX_NONE) {
+            reuse(r, m, cached);
+            return;
+        }
+        uint32_t s = r->addr_server[addr];
+        mx_time rtt = dist_draw(&c->connect_latency, &r->inst[mp->inst].rng);
+        enum connect_result cr = s == MX_NONE ? CONNECT_TIMEOUT : server_connect(r, s, m, rtt);
+        mp->conn_at = now;
         switch (cr) {
         case CONNECT_SESSION:
             return;
         case CONNECT_QUEUED: /* R63: connected, waiting for the greeting */
-            mp->wait_seq = loop_schedule(&r->loop, now + c->smtp_helo_timeout, EV_GREETING_TIMEOUT, m);
+            mp->wait_seq = loop_schedule(&r->loop, now + c->smtp_helo_timeout,
+                                         EV_GREETING_TIMEOUT, m);
             return;
         case CONNECT_TIMEOUT:
-            mp->flags |= MSG_PAID_TIMEOUT; /* also set by a greeting timeout */
-            mp->wait_seq = loop_schedule(&r->loop, now + c->smtp_connect_timeout, EV_CONNECT_FAIL, m);
+            mp->flags |= MSG_PAID_TIMEOUT;
+            mp->wait_seq = loop_schedule(&r->loop, now + c->smtp_connect_timeout,
+                                         EV_CONNECT_FAIL, m);
             return;
-        case CONNECT_REFUSED:
+        case CONNECT_REFUSED: /* R18: next address once the RST is back */
+            if (rtt > 0) {
+                mp->wait_seq = loop_schedule(&r->loop, now + rtt, EV_CONNECT_FAIL, m);
+                return;
+            }
             break;
         }
     }
-    defer(r, m);
+    site_failure(r, m);
 }
 
 /* The lookup's answer is in: act on its outcome. */
@@ -165,29 +172,38 @@ static void answered(struct run *r, uint32_t m)
 {
     struct msg *mp = msg_at(r, m);
     switch ((enum dest_outcome)mp->outcome) {
-    case DEST_BOUNCE: /* R5, R6, R8 */
-        release(r, mp->dq);
+    case DEST_BOUNCE: /* R5, R6, R8: not a site failure (R36) */
+        qmgr_done(r, mp->dq, QMGR_GOOD);
         finish(r, m, false);
         return;
-    case DEST_DEFER: /* R7, R8 */
-        defer(r, m);
+    case DEST_DEFER: /* R7, R8: a site failure (R36) */
+        site_failure(r, m);
         return;
-    case DEST_OK:
-        try_next(r, m);
+    case DEST_OK: { /* R38 step 1: a connection bound to the nexthop, oldest first */
+        uint32_t c = scache_take_hop(r, mp->inst, mp->dq);
+        if (c != MX_NONE)
+            reuse(r, m, c);
+        else
+            try_next(r, m);
         return;
+    }
     }
 }
 
-/* R4, R17: every delivery starts afresh: a new lookup, a new order. The order is
- * drawn now; the first connection waits for the DNS time, if any (R45, R60). */
-static void deliver(struct run *r, uint32_t m)
+/* R4, R17, R45: every delivery starts afresh: a new lookup (even when a cached
+ * connection will carry it), a new order. The first connection waits for the DNS
+ * time, if any (R60). */
+void sender_start(struct run *r, uint32_t m)
 {
     struct msg *mp = msg_at(r, m);
     struct inst *in = &r->inst[mp->inst];
-    const struct dest *d = &r->dest[r->dest_base[in->sender] + (mp->dq - in->dq_base)];
+    const struct dest *d = &r->dest[r->dq[mp->dq].dest];
     uint32_t n;
     mx_time latency = 0;
     mp->attempts++;
+    mp->flags &= (uint8_t)~MSG_SAVE;
+    if (qmgr_cache_wanted(r, mp->dq)) /* R37: asked for when selected */
+        mp->flags |= MSG_SAVE;
     mp->outcome = (uint8_t)policy_lookup(r, d, &r->res[in->resolver], &n, &latency);
     mp = msg_at(r, m);
     if (mp->outcome == DEST_OK)
@@ -206,7 +222,7 @@ void sender_on_start(void *run, const struct ev *ev)
         loop_stale(&r->loop);
         return;
     }
-    deliver(r, ev->ref);
+    sender_start(r, ev->ref);
 }
 
 void sender_on_dns_done(void *run, const struct ev *ev)
@@ -239,13 +255,28 @@ void sender_on_greeting_timeout(void *run, const struct ev *ev)
     try_next(r, ev->ref);
 }
 
+/* Delivered. R39: with caching asked for, the connection goes back into the cache
+ * (bound to the nexthop); otherwise it closes and frees its worker. */
 void sender_on_session_end(void *run, const struct ev *ev)
 {
     struct run *r = run;
     struct msg *mp = msg_at(r, ev->ref);
     assert(ev->seq == mp->wait_seq);
-    server_session_end(r, mp->server);
-    release(r, mp->dq);
+    uint32_t s = mp->server, c = mp->conn;
+    bool save = (mp->flags & MSG_SAVE) != 0;
+    if (c == MX_NONE && !save) {
+        server_session_end(r, s, false);
+    } else {
+        server_session_end(r, s, true);
+        if (c == MX_NONE)
+            c = scache_open(r, s, mp->try_addr[mp->i_try - 1], mp->dq, mp->conn_at);
+        if (c != MX_NONE && save)
+            scache_put(r, mp->inst, c);
+        else if (c != MX_NONE)
+            scache_close(r, c);
+    }
+    mp = msg_at(r, ev->ref);
+    qmgr_done(r, mp->dq, QMGR_GOOD);
     finish(r, ev->ref, true);
 }
 
@@ -256,12 +287,13 @@ void sender_on_retry(void *run, const struct ev *ev)
     assert(ev->seq == mp->wait_seq);
     r->inst[mp->inst].deferred--;
     r->deferred[r->inst[mp->inst].sender]--;
-    submit(r, ev->ref);
+    mp->conn = MX_NONE;
+    qmgr_submit(r, ev->ref);
 }
 
 void sender_check(const struct run *r)
 {
-    /* Invariant (3), conservation: every counted message is delivered, bounced or
+    /* Invariant (2), conservation: every counted message is delivered, bounced or
      * still in flight. */
     const struct run_totals *t = &r->totals;
     assert(t->delivered + t->bounced + t->in_flight == t->messages);

@@ -1,13 +1,12 @@
 /* sender.h -- a sending MTA instance: its queue manager and its smtp deliveries.
- * Owns:   messages (the msg pool), destination queues (struct dq), instances'
- *         deferred counts, the run totals.
+ * Owns:   messages (the msg pool), instances' deferred counts, the run totals.
  * Reads:  the sender's const config, the per-run nexthop table (struct dest).
- * Calls:  policy_order for try orders, server_* for connections, loop_schedule.
+ * Calls:  policy_* for lookups and try orders, qmgr_* for windows, scache_* for
+ *         cached connections, server_* for new ones, loop_schedule.
  * Invariants: (1) every live message is in exactly one state: waiting in a
  *   destination queue, delivering (one pending event of its own: start, connect
  *   failure, greeting timeout or session end), or deferred (one EV_RETRY);
- *   (2) dq->busy <= the sender's smtp_destination_concurrency_limit;
- *   (3) messages counted = delivered + bounced + live counted messages. */
+ *   (2) messages counted = delivered + bounced + live counted messages. */
 #ifndef MXSIM_SENDER_H
 #define MXSIM_SENDER_H
 
@@ -17,6 +16,10 @@
 
 /* A new message for instance inst, nexthop queue dq; arrived now. */
 void sender_accept(struct run *r, uint32_t inst, uint32_t dq);
+/* For qmgr: start a delivery of m (its window slot is taken). */
+void sender_start(struct run *r, uint32_t m);
+/* For qmgr: defer m without a delivery (dead destination, R32). */
+void sender_suspend(struct run *r, uint32_t m);
 
 void sender_on_start(void *run, const struct ev *ev);
 void sender_on_dns_done(void *run, const struct ev *ev);

@@ -51,7 +51,9 @@ void server_settle(struct run *r, uint32_t s)
     srv->last_change = now;
 }
 
-static void start_session(struct run *r, uint32_t s, uint32_t m)
+/* A session starts now; it ends after extra (the connection's own time) plus a draw
+ * of session_time. */
+static void start_session(struct run *r, uint32_t s, uint32_t m, mx_time extra)
 {
     struct srv *srv = srv_of(r, s);
     server_settle(r, s);
@@ -60,12 +62,11 @@ static void start_session(struct run *r, uint32_t s, uint32_t m)
         srv->peak = srv->busy;
     struct msg *mp = pool_at(&r->msgs, m);
     mp->server = s;
-    mp->wait_seq = loop_schedule(&r->loop, loop_now(&r->loop) + dist_draw(&srv->cfg->session_time,
-                                                                            &srv->rng),
-                                 EV_SESSION_END, m);
+    mx_time len = extra + dist_draw(&srv->cfg->session_time, &srv->rng);
+    mp->wait_seq = loop_schedule(&r->loop, loop_now(&r->loop) + len, EV_SESSION_END, m);
 }
 
-enum connect_result server_connect(struct run *r, uint32_t s, uint32_t m)
+enum connect_result server_connect(struct run *r, uint32_t s, uint32_t m, mx_time connect)
 {
     struct srv *srv = srv_of(r, s);
     bool count = counting(r);
@@ -78,7 +79,7 @@ enum connect_result server_connect(struct run *r, uint32_t s, uint32_t m)
         return CONNECT_REFUSED;
     }
     if (srv->busy < srv->cfg->process_limit) {
-        start_session(r, s, m);
+        start_session(r, s, m, connect);
         return CONNECT_SESSION;
     }
     if (srv->bl_len < srv->cfg->backlog) {
@@ -125,19 +126,48 @@ void server_abandon(struct run *r, uint32_t s, uint32_t m)
     ((struct msg *)pool_at(&r->msgs, m))->server = MX_NONE;
 }
 
-void server_session_end(struct run *r, uint32_t s)
+/* A worker is free: it accepts the first connection in the backlog, if any. */
+static void free_slot(struct run *r, uint32_t s)
 {
     struct srv *srv = srv_of(r, s);
     assert(srv->busy > 0);
     server_settle(r, s);
     srv->busy--;
-    srv->accepted += counting(r);
-    srv->accepted_all++;
     if (srv->bl_head != MX_NONE) {
         uint32_t next = srv->bl_head;
         unlink_backlog(r, srv, next);
-        start_session(r, s, next); /* its greeting timeout is now stale (wait_seq) */
+        start_session(r, s, next, 0); /* its greeting timeout is now stale (wait_seq) */
     }
+}
+
+void server_session_end(struct run *r, uint32_t s, bool keep)
+{
+    struct srv *srv = srv_of(r, s);
+    srv->accepted += counting(r);
+    srv->accepted_all++;
+    if (!keep)
+        free_slot(r, s);
+}
+
+void server_release(struct run *r, uint32_t s)
+{
+    free_slot(r, s);
+}
+
+void server_reuse(struct run *r, uint32_t s, uint32_t m)
+{
+    struct srv *srv = srv_of(r, s);
+    assert(srv->busy > 0);
+    struct msg *mp = pool_at(&r->msgs, m);
+    mp->server = s;
+    mp->wait_seq = loop_schedule(&r->loop, loop_now(&r->loop) + dist_draw(&srv->cfg->session_time,
+                                                                            &srv->rng),
+                                 EV_SESSION_END, m);
+}
+
+bool server_down(const struct run *r, uint32_t s)
+{
+    return r->srv[s].blackhole_faults || r->srv[s].refused_faults;
 }
 
 void server_fault(struct run *r, uint32_t s, enum scen_fault_mode mode, int delta)

@@ -9,6 +9,7 @@
 #ifndef MXSIM_SERVER_H
 #define MXSIM_SERVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "model.h"
@@ -22,11 +23,22 @@ enum connect_result {
 
 int server_init(struct run *r, uint32_t s, uint64_t seed);
 void server_fini(struct srv *srv);
-enum connect_result server_connect(struct run *r, uint32_t s, uint32_t m);
+/* A new connection from message m, whose handshake takes connect (the sender's
+ * connect_latency draw): a session then lasts connect + a session_time draw.
+ * SIMPLIFICATION(R18): the worker is taken at once, not after the handshake. */
+enum connect_result server_connect(struct run *r, uint32_t s, uint32_t m, mx_time connect);
 /* The message waiting in the backlog gave up (greeting timeout): remove it. */
 void server_abandon(struct run *r, uint32_t s, uint32_t m);
-/* EV_SESSION_END: frees the slot and starts the next waiting connection. */
-void server_session_end(struct run *r, uint32_t s);
+/* A session ended with a delivery. keep: the connection stays open in the sender's
+ * cache, holding its worker (R39); else the worker takes the next waiting
+ * connection. */
+void server_session_end(struct run *r, uint32_t s, bool keep);
+/* A cached connection closed: its worker takes the next waiting connection. */
+void server_release(struct run *r, uint32_t s);
+/* A delivery over a connection that already holds a worker (R38). */
+void server_reuse(struct run *r, uint32_t s, uint32_t m);
+/* A fault window is open: new connections fail, cached ones are found dead. */
+bool server_down(const struct run *r, uint32_t s);
 /* A fault window opens (+1) or closes (-1). */
 void server_fault(struct run *r, uint32_t s, enum scen_fault_mode mode, int delta);
 /* Brings the busy-time integral up to now; call before reading counters. */

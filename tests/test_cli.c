@@ -86,11 +86,12 @@ Test(cli, summary_has_the_product_columns)
     char *s = slurp("/tmp/mxsim-cols/summary.csv");
     cr_assert_eq(strncmp(s, "point,replication,seed,messages,delivered,bounced,queued_at_end,"
                             "delivered_fraction,delay_mean,delay_p50,delay_p90,delay_p99,"
-                            "delay_max,attempts_mean,timeout_fraction,events,wall_seconds\n",
+                            "delay_max,attempts_mean,timeout_fraction,deferrals,suspended,"
+                            "reused_fraction,events,wall_seconds\n",
                          strlen("point,replication,seed,messages,delivered,bounced,queued_at_end,"
                                 "delivered_fraction,delay_mean,delay_p50,delay_p90,delay_p99,"
-                                "delay_max,attempts_mean,timeout_fraction,events,"
-                                "wall_seconds\n")),
+                                "delay_max,attempts_mean,timeout_fraction,deferrals,suspended,"
+                                "reused_fraction,events,wall_seconds\n")),
               0, "%s", s);
     free(s);
     s = slurp("/tmp/mxsim-cols/servers.csv");
@@ -134,7 +135,7 @@ Test(cli, event_limit_stops_with_exit_3_and_no_output)
     cr_assert_eq(sh(MXSIM_BINARY " run " SCEN "seed000-spread.ini --max-events 1000 "
                     "-o /tmp/mxsim-limit", err), 3);
     cr_assert_str_eq(err, "mxsim: stopped after 1000 events (--max-events) at simulated time "
-                          "24.831 s\n");
+                          "17.522 s\n");
     struct stat st;
     cr_assert_neq(stat("/tmp/mxsim-limit/summary.csv", &st), 0);
     cr_assert_neq(stat("/tmp/mxsim-limit/timeseries.csv", &st), 0);

@@ -16,7 +16,9 @@ static void setup(void)
 TestSuite(dns, .init = setup);
 
 /* Three equal-preference relays; a sender with smtp_randomize_addresses = no behind
- * a shared resolver "r" whose settings the test sets. 1 message/s, const sessions. */
+ * a shared resolver "r" whose settings the test sets. 1 message/s, const sessions.
+ * No connection caching, so that every delivery follows its DNS answer (with it,
+ * R42 steers deliveries to cached connections instead). */
 static const char three[] =
     "[simulation]\nduration = 4m\nseed = 5\n"
     "[dns]\n"
@@ -28,6 +30,7 @@ static const char three[] =
     "record = r3.d. 300 IN A 10.0.0.3\n"
     "[resolver r]\n"
     "[sender s]\nsmtp_randomize_addresses = no\nresolver = r\n"
+    "smtp_connection_cache_on_demand = no\n"
     "[server r1]\naddress = 10.0.0.1\nsession_time = 200ms\n"
     "[server r2]\naddress = 10.0.0.2\nsession_time = 200ms\n"
     "[server r3]\naddress = 10.0.0.3\nsession_time = 200ms\n"

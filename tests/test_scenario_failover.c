@@ -12,7 +12,8 @@ static void setup(void)
 TestSuite(failover, .init = setup);
 
 /* Ten Postfix instances (their own windows, R29), 1 message/s for 10 min, relay1
- * (MX 10) down for the whole run in the mode given by --set. */
+ * (MX 10) down for the whole run in the mode given by --set. Connection caching is
+ * off (the testbed's "caching off" cases) unless a test turns it on. */
 static const char two_mx[] =
     "[simulation]\nduration = 10m\nseed = 3\n"
     "[dns]\n"
@@ -20,7 +21,7 @@ static const char two_mx[] =
     "record = d. 300 IN MX 20 relay2.d.\n"
     "record = relay1.d. 300 IN A 10.0.0.1\n"
     "record = relay2.d. 300 IN A 10.0.0.2\n"
-    "[sender s]\ninstances = 10\n"
+    "[sender s]\ninstances = 10\nsmtp_connection_cache_on_demand = no\n"
     "[server relay1]\naddress = 10.0.0.1\nsession_time = 200ms\n"
     "[server relay2]\naddress = 10.0.0.2\nsession_time = 200ms\n"
     "[fault down]\ntarget = relay1\nmode = refused\nat = 0\n"
@@ -50,8 +51,8 @@ Test(failover, refused_primary_sends_all_to_secondary_without_timeouts)
 }
 
 /* R19: black hole: every delivery waits smtp_connect_timeout (30 s) on relay1, then
- * relay2 takes it: each delay is 30 s + 200 ms, exactly (the windows of 20 per
- * instance never fill at 0.1 message/s per instance). */
+ * relay2 takes it: no delay is shorter than 30 s + 200 ms (some are longer: a burst
+ * can fill an instance's window of 5, R29, and wait behind it). */
 Test(failover, blackholed_primary_costs_every_first_attempt_the_connect_timeout)
 {
     const char *sets[] = {"fault down.mode=blackhole"};
@@ -65,7 +66,6 @@ Test(failover, blackholed_primary_costs_every_first_attempt_the_connect_timeout)
     cr_assert_eq(res.server[0].timed_out, res.delivered);
     cr_assert_float_eq(res.timeout_fraction, 1.0, 0);
     cr_assert_eq(r.totals.delay.min, 30 * MX_NS_PER_S + mx_time_from_s(0.2));
-    cr_assert_eq(r.totals.delay.max, 30 * MX_NS_PER_S + mx_time_from_s(0.2));
     free(res.server);
     run_fini(&r);
     scen_free(s);

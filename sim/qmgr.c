@@ -1,0 +1,176 @@
+/* qmgr.c -- see qmgr.h. */
+#include "qmgr.h"
+
+#include "sender.h"
+
+static const struct scen_sender *cfg_of(const struct run *r, uint32_t dq)
+{
+    return &r->scen->senders[r->inst[r->dq[dq].inst].sender];
+}
+
+static struct msg *msg_at(const struct run *r, uint32_t m)
+{
+    return pool_at(&r->msgs, m);
+}
+
+/* R29: a queue comes into being with the initial window and no history. */
+static void create(struct run *r, uint32_t dq)
+{
+    struct dq *q = &r->dq[dq];
+    q->exists = true;
+    q->window = (uint32_t)cfg_of(r, dq)->initial_destination_concurrency;
+    q->fresh = true;
+    q->fail_cohorts = 0;
+    q->cache = false;
+    q->last_done = -1;
+}
+
+static void start(struct run *r, uint32_t dq, uint32_t m, bool now)
+{
+    struct dq *q = &r->dq[dq];
+    /* R37: caching turns on when a delivery is selected while others run, or
+     * within 1 s of the last one finishing (back to back); it then stays on. */
+    if (q->busy > 0 || (q->last_done >= 0 && loop_now(&r->loop) < q->last_done + MX_NS_PER_S))
+        q->cache = true;
+    q->busy++;
+    if (now) {
+        sender_start(r, m);
+        return;
+    }
+    /* From qmgr_done: an event at the same instant, not a call, so that deliveries
+     * failing at once (all refused) cannot recurse once per waiting message. */
+    msg_at(r, m)->wait_seq = loop_schedule(&r->loop, loop_now(&r->loop), EV_START, m);
+}
+
+void qmgr_submit(struct run *r, uint32_t m)
+{
+    uint32_t dq = msg_at(r, m)->dq;
+    struct dq *q = &r->dq[dq];
+    if (q->dead) { /* R32: new mail for a dead destination is deferred at once */
+        sender_suspend(r, m);
+        return;
+    }
+    if (!q->exists)
+        create(r, dq);
+    if (q->busy < q->window && q->head == MX_NONE) {
+        start(r, dq, m, true);
+        return;
+    }
+    struct msg *mp = msg_at(r, m);
+    mp->next = MX_NONE;
+    if (q->tail != MX_NONE)
+        msg_at(r, q->tail)->next = m;
+    else
+        q->head = m;
+    q->tail = m;
+}
+
+/* R30: +1 per good delivery, while below the limit and below busy + initial. */
+static void positive(struct run *r, uint32_t dq)
+{
+    struct dq *q = &r->dq[dq];
+    const struct scen_sender *c = cfg_of(r, dq);
+    if (q->window < (uint32_t)c->smtp_destination_concurrency_limit &&
+        q->window < q->busy + (uint32_t)c->initial_destination_concurrency) {
+        q->window++;
+        q->fresh = true; /* the next failure overshoots again */
+    }
+    q->fail_cohorts = 0;
+}
+
+/* R32: dead for minimal_backoff_time: waiting mail is deferred, caching is off. */
+static void kill(struct run *r, uint32_t dq)
+{
+    struct dq *q = &r->dq[dq];
+    q->dead = true;
+    q->cache = false;
+    q->window = 0;
+    q->revive_seq = loop_schedule(&r->loop,
+                                  loop_now(&r->loop) + cfg_of(r, dq)->minimal_backoff_time,
+                                  EV_REVIVE, dq);
+    while (q->head != MX_NONE) {
+        uint32_t m = q->head;
+        q->head = msg_at(r, m)->next;
+        sender_suspend(r, m);
+    }
+    q->tail = MX_NONE;
+}
+
+/* R31: fail_cohorts grows by 1/window (the window before the cut); at the limit the
+ * destination dies; else the window shrinks by 2 on the first failure after a reset
+ * and by 1 on each further one, never below 1. */
+static void negative(struct run *r, uint32_t dq)
+{
+    struct dq *q = &r->dq[dq];
+    const struct scen_sender *c = cfg_of(r, dq);
+    q->fail_cohorts += 1.0 / (double)q->window;
+    if (c->smtp_destination_concurrency_failed_cohort_limit > 0 &&
+        q->fail_cohorts >= (double)c->smtp_destination_concurrency_failed_cohort_limit) {
+        kill(r, dq);
+        return;
+    }
+    uint32_t cut = q->fresh ? 2 : 1;
+    q->fresh = false;
+    q->window = q->window > cut ? q->window - cut : 1;
+}
+
+void qmgr_done(struct run *r, uint32_t dq, enum qmgr_feedback fb)
+{
+    struct dq *q = &r->dq[dq];
+    assert(q->busy > 0);
+    if (fb == QMGR_GOOD) {
+        if (q->dead) { /* R32: a running delivery that succeeds revives at once */
+            q->dead = false;
+            q->revive_seq = 0;
+            q->window = (uint32_t)cfg_of(r, dq)->initial_destination_concurrency;
+            q->fresh = true;
+        }
+        positive(r, dq);
+    } else if (!q->dead) { /* R31: failures of deliveries running at death count once */
+        negative(r, dq);
+    }
+    q->busy--;
+    q->last_done = loop_now(&r->loop);
+    while (!q->dead && q->head != MX_NONE && q->busy < q->window) {
+        uint32_t m = q->head;
+        q->head = msg_at(r, m)->next;
+        if (q->head == MX_NONE)
+            q->tail = MX_NONE;
+        start(r, dq, m, false);
+    }
+    if (!q->dead && q->busy == 0 && q->head == MX_NONE)
+        q->exists = false; /* R29: an empty queue is deleted */
+}
+
+void qmgr_on_revive(void *run, const struct ev *ev)
+{
+    struct run *r = run;
+    struct dq *q = &r->dq[ev->ref];
+    if (!q->dead || ev->seq != q->revive_seq) {
+        loop_stale(&r->loop);
+        return;
+    }
+    /* R32: alive again; the window is what still runs, or the initial one. */
+    q->dead = false;
+    q->window = q->busy ? q->busy : (uint32_t)cfg_of(r, ev->ref)->initial_destination_concurrency;
+    q->fresh = true;
+    q->fail_cohorts = 0;
+    if (q->busy == 0 && q->head == MX_NONE)
+        q->exists = false;
+}
+
+bool qmgr_cache_wanted(const struct run *r, uint32_t dq)
+{
+    const struct dq *q = &r->dq[dq];
+    if (r->dest[q->dest].cache_always)
+        return true; /* smtp_connection_cache_destinations (R37) */
+    return cfg_of(r, dq)->smtp_connection_cache_on_demand && q->cache;
+}
+
+void qmgr_check(const struct run *r, uint32_t dq)
+{
+    const struct dq *q = &r->dq[dq];
+    assert(!q->dead || q->head == MX_NONE); /* a dead queue holds no waiting mail */
+    assert(q->exists || (q->busy == 0 && q->head == MX_NONE));
+    (void)q;
+}

@@ -1,0 +1,151 @@
+/* test_scenario_qmgr.c -- Postfix's queue manager and connection cache end to end:
+ * the concurrency window (R29, R30), failed cohorts and dead destinations (R31,
+ * R32), and caching's effect on equal-preference shares (R37 to R42). */
+#include <math.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "scenario_util.h"
+
+static void setup(void)
+{
+    gsl_set_error_handler_off();
+}
+
+TestSuite(qmgr, .init = setup);
+
+/* Check D1 of postfix-behaviour.md: relayhost = [127.0.0.99], where nothing listens
+ * (refused), 20 messages at once, minimal_backoff_time = 20s. Each refusal takes
+ * 1 ms here, so the first five deliveries overlap as in Postfix. */
+static const char d1[] =
+    "[simulation]\nduration = 0.02ms\ndrain = 1h\n"
+    "[dns]\nrecord = x. 300 IN A 10.0.0.1\n"
+    "[sender p]\nrelayhost = [127.0.0.99]\nconnect_latency = 1ms\n"
+    "minimal_backoff_time = 20s\nmaximal_backoff_time = 80s\nqueue_run_delay = 10s\n"
+    "[server sink]\naddress = 10.0.0.1\n"
+    "[server dead]\naddress = 127.0.0.99\nsession_time = 10ms\n"
+    "[fault down]\ntarget = dead\nmode = refused\nat = 0\n"
+    "[traffic t]\nfrom = p\nto = example.org\nrate = 1e6/s\narrivals = constant\n";
+
+/* R31: window 5 -> 3 -> 2 -> dead at the third failure (fail_cohorts 0.2, 0.533,
+ * 1.033); the two deliveries still running fail without effect; the 15 waiting
+ * messages are deferred at once without a connection (R32). */
+Test(qmgr, three_refusals_kill_a_fresh_destination)
+{
+    struct scenario *s = load_text(d1, NULL, 0);
+    struct run r;
+    struct mx_err err = {0};
+    cr_assert_eq(run_init(&r, s, 1, 0, 0, &err), MX_OK);
+    cr_assert_eq(loop_run(&r.loop, mx_time_from_s(0.5)), MX_OK);
+    cr_assert_eq(r.totals.messages, 20);
+    cr_assert_eq(r.totals.attempts + 0, 0); /* none finished yet */
+    cr_assert_eq(r.totals.suspended, 15);
+    cr_assert_eq(r.totals.deferrals, 20);
+    cr_assert(r.dq[0].dead);
+    cr_assert(fabs(r.dq[0].fail_cohorts - (0.2 + 1.0 / 3 + 0.5)) < 1e-12, "%.6f",
+              r.dq[0].fail_cohorts);
+    cr_assert_eq(r.srv[1].refused, 5);
+    /* R32: dead for minimal_backoff_time, then alive again with the initial window */
+    cr_assert_eq(loop_run(&r.loop, mx_time_from_s(19.9)), MX_OK);
+    cr_assert(r.dq[0].dead);
+    cr_assert_eq(loop_run(&r.loop, mx_time_from_s(20.0015)), MX_OK);
+    cr_assert(!r.dq[0].dead);
+    run_fini(&r);
+    scen_free(s);
+}
+
+/* R31: failed_cohort_limit = 0 means never dead: every message is tried. */
+Test(qmgr, failed_cohort_limit_zero_never_kills)
+{
+    const char *sets[] = {"sender p.default_destination_concurrency_failed_cohort_limit=0"};
+    struct scenario *s = load_text(d1, sets, 1);
+    struct run r;
+    struct mx_err err = {0};
+    cr_assert_eq(run_init(&r, s, 1, 0, 0, &err), MX_OK);
+    cr_assert_eq(loop_run(&r.loop, mx_time_from_s(0.5)), MX_OK);
+    cr_assert_eq(r.totals.suspended, 0);
+    cr_assert_eq(r.srv[1].refused, 20);
+    cr_assert(!r.dq[0].dead);
+    cr_assert_eq(r.dq[0].window, 1); /* 5 -2 then -1 per failure, never below 1 */
+    run_fini(&r);
+    scen_free(s);
+}
+
+/* R29, R30: 200 messages at once to a server with 1 s sessions: 5 run in the first
+ * second (the initial window), the window grows with good deliveries and never
+ * passes the limit of 20. */
+Test(qmgr, window_starts_at_five_and_stops_at_the_limit)
+{
+    const char text[] =
+        "[simulation]\nduration = 0.2ms\ndrain = 1h\n"
+        "[dns]\nrecord = d. 300 IN A 10.0.0.1\n"
+        "[sender p]\nsmtp_connection_cache_on_demand = no\n"
+        "[server a]\naddress = 10.0.0.1\nsession_time = 1s\n"
+        "[traffic t]\nfrom = p\nto = d.\nrate = 1e6/s\narrivals = constant\n";
+    struct scenario *s = load_text(text, NULL, 0);
+    struct run r;
+    struct mx_err err = {0};
+    cr_assert_eq(run_init(&r, s, 1, 0, 0, &err), MX_OK);
+    cr_assert_eq(loop_run(&r.loop, mx_time_from_s(0.9)), MX_OK);
+    cr_assert_eq(r.srv[0].busy, 5);
+    cr_assert_eq(loop_run(&r.loop, mx_time_from_s(1.5)), MX_OK);
+    /* five good deliveries, each +1 (window < busy + 5): 10 run in the second second */
+    cr_assert_eq(r.dq[0].window, 10);
+    cr_assert_eq(r.srv[0].busy, 10);
+    struct run_result res = {.server = calloc(1, sizeof *res.server)};
+    cr_assert_eq(run_exec(&r, &err), MX_OK);
+    run_check(&r);
+    run_result(&r, &res);
+    cr_assert_eq(res.delivered, 200);
+    cr_assert_eq(res.server[0].peak_sessions, 20);
+    free(res.server);
+    run_fini(&r);
+    scen_free(s);
+}
+
+/* R42 (mechanism of E1/E4): three equal-preference relays, one Postfix, a burst of
+ * 600 messages. Without caching each relay's share is binomial around 1/3 (sd
+ * sqrt(p(1-p)/600) = 0.019; allow 5 sd = 0.096). With caching, deliveries follow
+ * the connections opened first, and shares swing from run to run: their sd over 8
+ * runs is above 3 x the binomial sd (0.058). */
+static const char burst[] =
+    "[simulation]\nduration = 3s\ndrain = 1h\n"
+    "[dns]\nrecord = d. 300 IN MX 10 r1.d.\nrecord = d. 300 IN MX 10 r2.d.\n"
+    "record = d. 300 IN MX 10 r3.d.\nrecord = r1.d. 300 IN A 10.0.0.1\n"
+    "record = r2.d. 300 IN A 10.0.0.2\nrecord = r3.d. 300 IN A 10.0.0.3\n"
+    "[sender s]\nconnect_latency = lognormal(30ms, 0.5)\n"
+    "[server r1]\naddress = 10.0.0.1\nsession_time = lognormal(20ms, 0.8)\n"
+    "[server r2]\naddress = 10.0.0.2\nsession_time = lognormal(20ms, 0.8)\n"
+    "[server r3]\naddress = 10.0.0.3\nsession_time = lognormal(20ms, 0.8)\n"
+    "[traffic t]\nfrom = s\nto = d.\nrate = 200/s\narrivals = constant\n";
+
+static double share_sd(const char *const *sets, size_t n, double *worst)
+{
+    struct scenario *s = load_text(burst, sets, n);
+    double sum = 0, sum2 = 0;
+    *worst = 0;
+    for (uint64_t k = 0; k < 8; k++) {
+        struct run r;
+        struct run_result res;
+        run_one(&r, s, k, &res);
+        cr_assert_eq(res.delivered, 600);
+        double x = res.server[0].share;
+        sum += x, sum2 += x * x;
+        for (int i = 0; i < 3; i++)
+            *worst = fmax(*worst, fabs(res.server[i].share - 1.0 / 3));
+        free(res.server);
+        run_fini(&r);
+    }
+    scen_free(s);
+    return sqrt((sum2 - sum * sum / 8) / 7);
+}
+
+Test(qmgr, caching_concentrates_a_burst_on_few_relays)
+{
+    double worst;
+    const char *off[] = {"sender s.smtp_connection_cache_on_demand=no"};
+    share_sd(off, 1, &worst);
+    cr_assert_leq(worst, 0.096, "without caching a share strayed %.3f from 1/3", worst);
+    double sd = share_sd(NULL, 0, &worst);
+    cr_assert_gt(sd, 0.058, "with caching the sd of shares was only %.3f", sd);
+}
