@@ -186,6 +186,7 @@ static int cmd_run(int argc, char **argv)
 
 static const char usage_explain[] =
     "usage: mxsim explain SCENARIO [--from SENDER] [--to DOMAIN] [--seed N] [-n K]\n"
+    "                     [--set KEY=VALUE]...\n"
     "\n"
     "Prints the MX answer for the nexthop as nslookup -type=mx prints it, then the\n"
     "order in which SENDER (default: the first) would try addresses for K (default 5)\n"
@@ -195,11 +196,13 @@ static const char usage_explain[] =
     "  --from SENDER   a [sender NAME] of the scenario\n"
     "  --to DOMAIN     recipient domain (default: that of the sender's first [traffic])\n"
     "  --seed N        overrides [simulation] seed\n"
-    "  -n K            how many messages (1 to 1000)\n";
+    "  -n K            how many messages (1 to 1000)\n"
+    "  --set KEY=VALUE overrides a key, as for run\n";
 
 static int cmd_explain(int argc, char **argv)
 {
-    const char *scenario = NULL;
+    const char *scenario = NULL, *sets[MAX_SETS];
+    size_t n_set = 0;
     struct explain_opts o = {.messages = 5};
     struct mx_err err = {0};
     for (int i = 2; i < argc; i++) {
@@ -209,11 +212,15 @@ static int cmd_explain(int argc, char **argv)
             return 0;
         }
         if (strcmp(a, "--from") == 0 || strcmp(a, "--to") == 0 || strcmp(a, "--seed") == 0 ||
-            strcmp(a, "-n") == 0) {
+            strcmp(a, "-n") == 0 || strcmp(a, "--set") == 0) {
             if (need_value(argc, argv, i, "explain"))
                 return 2;
             const char *v = argv[++i];
-            if (strcmp(a, "--from") == 0) {
+            if (strcmp(a, "--set") == 0) {
+                if (n_set == MAX_SETS)
+                    return bad_arg("explain", "at most %d --set options, got more", MAX_SETS);
+                sets[n_set++] = v;
+            } else if (strcmp(a, "--from") == 0) {
                 o.from = v;
             } else if (strcmp(a, "--to") == 0) {
                 o.to = v;
@@ -226,7 +233,7 @@ static int cmd_explain(int argc, char **argv)
                 o.have_seed = true;
             }
         } else if (a[0] == '-' && a[1]) {
-            static const char *const opts[] = {"--from", "--to", "--seed", "-n", "--help"};
+            static const char *const opts[] = {"--from", "--to", "--seed", "-n", "--set", "--help"};
             return unknown_option("explain", a, opts, MX_ARRAY_LEN(opts));
         } else if (!scenario) {
             scenario = a;
@@ -237,7 +244,7 @@ static int cmd_explain(int argc, char **argv)
     if (!scenario)
         return bad_arg("explain", "expected a SCENARIO file");
     struct scenario *s;
-    if (scen_load(scenario, NULL, 0, &s, &err) != MX_OK) {
+    if (scen_load(scenario, sets, n_set, &s, &err) != MX_OK) {
         print_err(&err);
         return mx_exit_code(err.status);
     }

@@ -172,7 +172,7 @@ int explain_print(const struct scenario *s, const struct explain_opts *o, FILE *
         print_nslookup(&r, &d, res, hop, out);
     fprintf(out, "\nsender %s (mta %s, smtp_randomize_addresses = %s, smtp_mx_address_limit = "
                  "%ld), instance 1 of %ld\n",
-            snd->name, snd->mta == MTA_POSTFIX ? "postfix" : "ordered",
+            snd->name, (const char *[]){"postfix", "ordered", "exim", "sendmail"}[snd->mta],
             snd->smtp_randomize_addresses ? "yes" : "no", snd->smtp_mx_address_limit,
             snd->instances);
     describe_hop(snd, hop, out);
@@ -192,6 +192,7 @@ int explain_print(const struct scenario *s, const struct explain_opts *o, FILE *
             continue;
         }
         fprintf(out, "\n");
+        n = policy_rank(&r, r.scratch, n, inst);
         policy_order(r.scratch, n, snd, &r.inst[inst].rng, &msg);
         for (uint32_t i = 0; i < msg.n_try; i++) {
             char name[300];

@@ -66,7 +66,21 @@ enum dest_outcome { DEST_OK, DEST_BOUNCE, DEST_DEFER };
 
 struct dest_entry { /* one address of a delivery's list, with its MX preference (R10) */
     uint32_t addr;
+    uint32_t host; /* the MX host (or the name itself) it belongs to: a zone name id */
     uint16_t pref;
+};
+
+struct dest_ranked { /* an address with a sort key: the orders of exim and sendmail */
+    struct dest_entry e;
+    uint64_t key;
+    uint32_t pos;
+};
+
+/* What an exim or sendmail instance remembers of an address (R48, R52). */
+struct hoststat {
+    mx_time until; /* skipped by new deliveries until then */
+    mx_time first; /* start of the current run of failures; -1: none */
+    uint32_t n;    /* failures in exim's geometric phase */
 };
 
 struct dest_keyed { /* an MX record and its answer position: policy's sort key */
@@ -114,6 +128,8 @@ struct inst { /* owned by sender.c; the cache list by scache.c */
     uint32_t sender;  /* index into scenario senders */
     uint32_t dq_base; /* its destination queues: dq_base + nexthop index */
     uint32_t resolver; /* index into run->res */
+    uint64_t process_seed; /* sendmail's per-process mxrand seed (R51) */
+    struct hoststat *hs;   /* exim, sendmail: per address, made at the first failure */
     uint32_t deferred;
 };
 
@@ -170,6 +186,8 @@ struct run {
     uint32_t n_scratch;
     uint32_t *perm;             /* resolver answer orders: 3 x zone_max_set */
     struct dest_keyed *mx_order; /* zone_max_set */
+    struct dest_ranked *ranked;  /* policy_rank's sort buffer, grown on demand */
+    uint32_t n_ranked;
     struct run_totals totals;
     uint32_t *deferred;    /* per sender: messages in its instances' deferred queues */
     /* Timeseries: on_sample(sample_ctx, run) every sample_every while the run lasts. */

@@ -95,7 +95,7 @@ static enum resolver_status add_addrs(struct run *r, struct resolver_rt *res, ui
         return RES_OK;
     }
     for (size_t i = 0; i < k; i++)
-        r->scratch[(*n)++] = (struct dest_entry){addrs[r->perm[i]], pref};
+        r->scratch[(*n)++] = (struct dest_entry){addrs[r->perm[i]], target, pref};
     return RES_OK;
 }
 
@@ -124,7 +124,7 @@ enum dest_outcome policy_lookup(struct run *r, const struct dest *d, struct reso
             r->loop.nomem = true;
             return DEST_DEFER;
         }
-        r->scratch[(*n)++] = (struct dest_entry){d->literal, 0};
+        r->scratch[(*n)++] = (struct dest_entry){d->literal, ZONE_NONE, 0};
         return DEST_OK;
     }
     uint32_t name = follow(z, d->name);

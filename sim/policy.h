@@ -23,6 +23,11 @@ int policy_hop_init(const struct scenario *s, const struct scen_sender *snd, con
 enum dest_outcome policy_lookup(struct run *r, const struct dest *d, struct resolver_rt *res,
                                 uint32_t *n, mx_time *latency);
 
+/* R46 to R52: exim and sendmail order equal preferences their own ways, and skip
+ * addresses that failed recently. Reorders and filters list in place (postfix and
+ * ordered senders: no change); returns the new length. */
+uint32_t policy_rank(struct run *r, struct dest_entry *list, uint32_t n, uint32_t inst);
+
 /* R11, R13, R14, R53: one delivery's try order into m->try_addr. */
 void policy_order(const struct dest_entry *list, uint32_t n, const struct scen_sender *snd,
                   struct rng_stream *rng, struct msg *m);

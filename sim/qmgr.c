@@ -14,11 +14,19 @@ static struct msg *msg_at(const struct run *r, uint32_t m)
 }
 
 /* R29: a queue comes into being with the initial window and no history. */
+/* Only Postfix and the ordered sender (Postfix without the shuffle) have windows,
+ * feedback and caching; exim and sendmail deliver each message in its own process. */
+static bool postfix_like(const struct scen_sender *c)
+{
+    return c->mta == MTA_POSTFIX || c->mta == MTA_ORDERED;
+}
+
 static void create(struct run *r, uint32_t dq)
 {
     struct dq *q = &r->dq[dq];
     q->exists = true;
-    q->window = (uint32_t)cfg_of(r, dq)->initial_destination_concurrency;
+    q->window = postfix_like(cfg_of(r, dq)) ? (uint32_t)cfg_of(r, dq)->initial_destination_concurrency
+                                             : UINT32_MAX;
     q->fresh = true;
     q->fail_cohorts = 0;
     q->cache = false;
@@ -118,7 +126,9 @@ void qmgr_done(struct run *r, uint32_t dq, enum qmgr_feedback fb)
 {
     struct dq *q = &r->dq[dq];
     assert(q->busy > 0);
-    if (fb == QMGR_GOOD) {
+    if (!postfix_like(cfg_of(r, dq))) {
+        /* no feedback: exim and sendmail have no destination windows */
+    } else if (fb == QMGR_GOOD) {
         if (q->dead) { /* R32: a running delivery that succeeds revives at once */
             q->dead = false;
             q->revive_seq = 0;
@@ -162,6 +172,8 @@ void qmgr_on_revive(void *run, const struct ev *ev)
 bool qmgr_cache_wanted(const struct run *r, uint32_t dq)
 {
     const struct dq *q = &r->dq[dq];
+    if (!postfix_like(cfg_of(r, dq)))
+        return false; /* R49, R52: modelled as one connection per delivery */
     if (r->dest[q->dest].cache_always)
         return true; /* smtp_connection_cache_destinations (R37) */
     return cfg_of(r, dq)->smtp_connection_cache_on_demand && q->cache;

@@ -118,6 +118,8 @@ static int build_instances(struct run *r, uint64_t seed, uint64_t point, uint64_
             if (rng_init(&r->inst[i].rng, stream_seed(seed, point, rep, "sender", nm, tag)))
                 return mx_fail(err, MX_ENOMEM, "out of memory");
             r->n_inst = i + 1;
+            /* R51: sendmail's mxrand seed, fixed per process (here per instance) */
+            r->inst[i].process_seed = stream_seed(seed, point, rep, "mxrand", nm, tag);
             if (s->senders[k].resolver != SCEN_PRIVATE_RESOLVER) {
                 r->inst[i].resolver = (uint32_t)s->senders[k].resolver;
                 continue;
@@ -288,8 +290,11 @@ void run_fini(struct run *r)
     if (r->traffic)
         for (size_t t = 0; t < s->n_traffic; t++)
             traffic_fini(&r->traffic[t]);
-    for (uint32_t i = 0; i < r->n_inst; i++)
+    for (uint32_t i = 0; i < r->n_inst; i++) {
         rng_fini(&r->inst[i].rng);
+        free(r->inst[i].hs);
+    }
+    free(r->ranked);
     for (uint32_t i = 0; i < r->n_res; i++)
         resolver_fini(&r->res[i]);
     free(r->res), free(r->perm), free(r->mx_order);

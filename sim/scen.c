@@ -223,7 +223,7 @@ struct key {
 
 #define OFF(T, f) offsetof(struct T, f)
 
-static const char *const mta_words[] = {"postfix", "ordered", NULL};
+static const char *const mta_words[] = {"postfix", "ordered", "exim", "sendmail", NULL};
 static const char *const full_words[] = {"wait", "refuse", "drop", NULL};
 static const char *const mode_words[] = {"refused", "blackhole", "servfail", NULL};
 static const char *const order_words[] = {"fixed", "cyclic", "random", "roundrobin", NULL};
@@ -242,7 +242,7 @@ static const struct key sim_keys[] = {
 
 static const struct key sender_keys[] = {
     {"mta", K_ENUM, OFF(scen_sender, mta), "postfix", 0, 0, mta_words,
-     "postfix or ordered (exim and sendmail are not modelled yet)"},
+     "postfix, ordered, exim or sendmail"},
     {"instances", K_INT, OFF(scen_sender, instances), "1", 1, SCEN_MAX_INSTANCES, NULL, NULL},
     {"relayhost", K_STR, OFF(scen_sender, relayhost), "", 0, 0, NULL, NULL},
     {"smtp_randomize_addresses", K_BOOL, OFF(scen_sender, smtp_randomize_addresses), "yes", 0, 0,
@@ -969,9 +969,42 @@ static int parse_relayhost(struct build *b, struct scen_sender *snd, const struc
     return MX_OK;
 }
 
+/* Where a sender is exim or sendmail, the keys it did not set take that MTA's own
+ * defaults (docs/senders.md), not Postfix's. */
+static void mta_defaults(struct section *sec)
+{
+    struct scen_sender *snd = sec->obj;
+    struct mta_default {
+        const char *key;
+        mx_time exim, sendmail;
+    } const table[] = {
+        /* R49: connect_timeout 5m; R19: sendmail leaves it to the kernel (~127 s) */
+        {"smtp_connect_timeout", 300 * MX_NS_PER_S, 127 * MX_NS_PER_S},
+        /* R49: command_timeout 5m; R52: Timeout.initial 5m */
+        {"smtp_helo_timeout", 300 * MX_NS_PER_S, 300 * MX_NS_PER_S},
+        /* R50: Debian's exim4 runs its queue every 30m; sendmail -q30m (unverified) */
+        {"queue_run_delay", 1800 * MX_NS_PER_S, 1800 * MX_NS_PER_S},
+        /* R48: exim's default retry rule ends at 4d; sendmail Timeout.queuereturn 5d */
+        {"maximal_queue_lifetime", 4 * 86400 * MX_NS_PER_S, 5 * 86400 * MX_NS_PER_S},
+    };
+    if (snd->mta != MTA_EXIM && snd->mta != MTA_SENDMAIL)
+        return;
+    for (size_t i = 0; i < MX_ARRAY_LEN(table); i++) {
+        size_t k = 0;
+        while (strcmp(sender_keys[k].name, table[i].key) != 0)
+            k++;
+        if (!(sec->seen & (1u << k)))
+            *(mx_time *)((char *)snd + sender_keys[k].off) =
+                snd->mta == MTA_EXIM ? table[i].exim : table[i].sendmail;
+    }
+}
+
 static int check_model(struct build *b)
 {
     struct scenario *s = b->s;
+    for (size_t j = 0; j < b->n_sec; j++)
+        if (strcmp(b->sec[j].sk->kind, "sender") == 0)
+            mta_defaults(&b->sec[j]);
     for (size_t j = 0; j < b->n_sec; j++)
         if (strcmp(b->sec[j].sk->kind, "sender") == 0 &&
             parse_relayhost(b, b->sec[j].obj, &b->sec[j]) != MX_OK)

@@ -30,7 +30,7 @@ struct scen_sim {
     uint64_t seed;
 };
 
-enum scen_mta { MTA_POSTFIX, MTA_ORDERED };
+enum scen_mta { MTA_POSTFIX, MTA_ORDERED, MTA_EXIM, MTA_SENDMAIL };
 
 /* How a record set is ordered (resolver.h): the same words serve rrset_order and
  * rotate ("no" for rotate is ORDER_FIXED). */

@@ -13,11 +13,15 @@
  *   Postfix's scan timer would take it. */
 #include "sender.h"
 
+#include <math.h>
+#include <stdlib.h>
+
 #include "dist.h"
 #include "policy.h"
 #include "qmgr.h"
 #include "scache.h"
 #include "server.h"
+#include "zone.h"
 
 static struct msg *msg_at(struct run *r, uint32_t m)
 {
@@ -86,6 +90,8 @@ static void backoff(struct run *r, uint32_t m)
     mx_time wait = age < c->minimal_backoff_time   ? c->minimal_backoff_time
                    : age > c->maximal_backoff_time ? c->maximal_backoff_time
                                                    : age;
+    if (c->mta == MTA_EXIM || c->mta == MTA_SENDMAIL)
+        wait = MX_NS_PER_S; /* R48, R50, R52: the next queue run; hosts keep the retry data */
     mx_time due = now + wait - MX_NS_PER_S, qrd = c->queue_run_delay, t = due;
     if (qrd > 0) {
         t = (due + qrd - 1) / qrd * qrd; /* the first scan at or after due */
@@ -111,6 +117,47 @@ static void site_failure(struct run *r, uint32_t m)
 {
     qmgr_done(r, msg_at(r, m)->dq, QMGR_SITE_FAIL);
     backoff(r, m);
+}
+
+/* R48, R52: exim and sendmail remember a failed address and skip it for a while:
+ * exim by its default retry rule F,2h,15m; G,16h,1h,1.5; F,4d,6h (counted from
+ * the first failure of a run), sendmail for Timeout.hoststatus = 30 min. */
+static void host_failed(struct run *r, uint32_t inst, uint32_t addr)
+{
+    struct inst *in = &r->inst[inst];
+    enum scen_mta mta = cfg_of(r, inst)->mta;
+    if (mta != MTA_EXIM && mta != MTA_SENDMAIL)
+        return; /* R17: Postfix keeps no host state */
+    if (!in->hs) {
+        size_t n = zone_n_addrs(r->scen->zone);
+        if (!(in->hs = malloc(n * sizeof *in->hs))) {
+            r->loop.nomem = true;
+            return;
+        }
+        for (size_t i = 0; i < n; i++)
+            in->hs[i] = (struct hoststat){.until = 0, .first = -1};
+    }
+    struct hoststat *h = &in->hs[addr];
+    mx_time now = loop_now(&r->loop), wait;
+    if (h->first < 0)
+        h->first = now;
+    mx_time since = now - h->first;
+    if (mta == MTA_SENDMAIL)
+        wait = 1800 * MX_NS_PER_S;
+    else if (since < 2 * 3600 * MX_NS_PER_S)
+        wait = 900 * MX_NS_PER_S; /* F,2h,15m */
+    else if (since < 16 * 3600 * MX_NS_PER_S)
+        wait = mx_time_from_s(3600.0 * pow(1.5, (double)h->n++)); /* G,16h,1h,1.5 */
+    else
+        wait = 6 * 3600 * MX_NS_PER_S; /* F,4d,6h */
+    h->until = now + wait;
+}
+
+static void host_worked(struct run *r, uint32_t inst, uint32_t addr)
+{
+    struct inst *in = &r->inst[inst];
+    if (in->hs)
+        in->hs[addr] = (struct hoststat){.until = 0, .first = -1};
 }
 
 /* R38: the delivery goes over a cached connection. */
@@ -152,11 +199,13 @@ static void try_next(struct run *r, uint32_t m)
                                          EV_GREETING_TIMEOUT, m);
             return;
         case CONNECT_TIMEOUT:
+            host_failed(r, mp->inst, addr);
             mp->flags |= MSG_PAID_TIMEOUT;
             mp->wait_seq = loop_schedule(&r->loop, now + c->smtp_connect_timeout,
                                          EV_CONNECT_FAIL, m);
             return;
         case CONNECT_REFUSED: /* R18: next address once the RST is back */
+            host_failed(r, mp->inst, addr);
             if (rtt > 0) {
                 mp->wait_seq = loop_schedule(&r->loop, now + rtt, EV_CONNECT_FAIL, m);
                 return;
@@ -206,6 +255,8 @@ void sender_start(struct run *r, uint32_t m)
         mp->flags |= MSG_SAVE;
     mp->outcome = (uint8_t)policy_lookup(r, d, &r->res[in->resolver], &n, &latency);
     mp = msg_at(r, m);
+    if (mp->outcome == DEST_OK && (n = policy_rank(r, r->scratch, n, mp->inst)) == 0)
+        mp->outcome = DEST_DEFER; /* R48: "retry time not reached for any host" */
     if (mp->outcome == DEST_OK)
         policy_order(r->scratch, n, cfg_of(r, mp->inst), &in->rng, mp);
     if (latency > 0) {
@@ -251,6 +302,7 @@ void sender_on_greeting_timeout(void *run, const struct ev *ev)
         return;
     }
     server_abandon(r, mp->server, ev->ref);
+    host_failed(r, mp->inst, mp->try_addr[mp->i_try - 1]);
     mp->flags |= MSG_PAID_TIMEOUT;
     try_next(r, ev->ref);
 }
@@ -264,6 +316,8 @@ void sender_on_session_end(void *run, const struct ev *ev)
     assert(ev->seq == mp->wait_seq);
     uint32_t s = mp->server, c = mp->conn;
     bool save = (mp->flags & MSG_SAVE) != 0;
+    if (c == MX_NONE)
+        host_worked(r, mp->inst, mp->try_addr[mp->i_try - 1]);
     if (c == MX_NONE && !save) {
         server_session_end(r, s, false);
     } else {

@@ -129,6 +129,9 @@ static int rdf_text(const ldns_rdf *rdf, bool is_name, char *buf, size_t len)
 
 static int push_mx(struct name_sets *ns, struct zone_mx mx)
 {
+    for (uint32_t i = 0; i < ns->n_mx; i++) /* an RRset holds each record once */
+        if (ns->mx[i].host == mx.host && ns->mx[i].pref == mx.pref)
+            return MX_OK;
     if (ns->n_mx == ns->cap_mx) {
         uint32_t ncap = ns->cap_mx ? ns->cap_mx * 2 : 4;
         struct zone_mx *a = realloc(ns->mx, ncap * sizeof *a);
@@ -175,8 +178,15 @@ static int add_rr(struct zone *z, const ldns_rr *rr, struct mx_err *err)
         type != LDNS_RR_TYPE_CNAME && type != LDNS_RR_TYPE_NS)
         return MX_OK;
     uint32_t ttl = ldns_rr_ttl(rr);
-    if (rdf_text(ldns_rr_owner(rr), true, owner, sizeof owner) != MX_OK ||
-        name_id(z, owner, &id) != MX_OK)
+    int rc = rdf_text(ldns_rr_owner(rr), true, owner, sizeof owner);
+    if (rc == MX_EINPUT) { /* a wildcard or an escape: not a name mxsim can use */
+        char *s = ldns_rdf2str(ldns_rr_owner(rr));
+        rc = mx_fail(err, MX_EINPUT, "expected an owner name of letters, digits, '-', '_' and "
+                                     "dots (no wildcards or escapes), got \"%s\"", s ? s : "");
+        free(s);
+        return rc;
+    }
+    if (rc != MX_OK || name_id(z, owner, &id) != MX_OK)
         return mx_fail(err, MX_ENOMEM, "out of memory");
     struct name_sets *ns;
     switch (type) {
@@ -219,8 +229,8 @@ static int add_rr(struct zone *z, const ldns_rr *rr, struct mx_err *err)
         if (z->sets[id].cname != ZONE_NONE && z->sets[id].cname != target)
             return mx_fail(err, MX_EINPUT, "a name has at most one CNAME record (RFC 2181 10.1), "
                                            "got a second one for %s", owner);
+        note_ttl(&z->sets[id], ZONE_SET_CNAME, z->sets[id].cname == ZONE_NONE, ttl);
         z->sets[id].cname = target;
-        note_ttl(&z->sets[id], ZONE_SET_CNAME, true, ttl);
         break;
     }
     return MX_OK;
@@ -301,13 +311,19 @@ uint32_t zone_ttl(const struct zone *z, uint32_t name, enum zone_set set)
     return z->sets[name].ttl[set];
 }
 
-/* After an error, ldns has counted the newline that ended the bad record when
- * there was one: the record's last line is one less. */
+/* After an error, ldns has counted the newline that ended the bad record, when there
+ * was one, and every blank line after it (ldns_fskipcs_l skips "\f\n\r\v" and counts
+ * each newline): step back over them to the record's last line. */
 static int error_line(FILE *fp, int line_nr)
 {
     long pos = ftell(fp);
-    if (pos > 0 && fseek(fp, pos - 1, SEEK_SET) == 0 && fgetc(fp) == '\n')
-        return line_nr - 1;
+    while (pos > 0 && fseek(fp, --pos, SEEK_SET) == 0) {
+        int c = fgetc(fp);
+        if (c == '\n')
+            line_nr--;
+        else if (c != '\r' && c != '\f' && c != '\v')
+            break;
+    }
     return line_nr;
 }
 
