@@ -63,6 +63,12 @@ static int bad_arg(const char *cmd, const char *fmt, ...)
     return 2;
 }
 
+static void print_warnings(const struct scenario *s)
+{
+    for (size_t i = 0; i < s->n_warnings; i++)
+        fprintf(stderr, "mxsim: warning: %s\n", s->warnings[i]);
+}
+
 static void print_err(const struct mx_err *e)
 {
     char buf[600];
@@ -172,6 +178,7 @@ static int cmd_run(int argc, char **argv)
         print_err(&err);
         return mx_exit_code(err.status);
     }
+    print_warnings(s);
     err = (struct mx_err){0}; /* the file is not to blame for what happens in a run */
     int rc = runner_run(s, &o, &err);
     scen_free(s);
@@ -248,6 +255,7 @@ static int cmd_explain(int argc, char **argv)
         print_err(&err);
         return mx_exit_code(err.status);
     }
+    print_warnings(s);
     err = (struct mx_err){0};
     int rc = explain_print(s, &o, stdout, &err);
     scen_free(s);

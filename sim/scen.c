@@ -16,6 +16,7 @@
 
 #include <ini.h>
 
+#include "postconf.h"
 #include "units.h"
 #include "zone.h"
 
@@ -601,6 +602,31 @@ static int add_zone_file(struct build *b, const struct entry *e)
     return b->err->status;
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A Postfix parameter mxsim does not model: kept as a warning for cli to print. */
+static int warn_unmodelled(struct build *b, const struct entry *e)
+{
+    struct scenario *s = b->s;
+    if (s->n_warnings % 16 == 0) {
+        const char **nw = salloc(s, (s->n_warnings + 16) * sizeof *nw);
+        if (!nw)
+            return mx_fail(b->err, MX_ENOMEM, "out of memory");
+        if (s->n_warnings)
+            memcpy(nw, s->warnings, s->n_warnings * sizeof *nw);
+        s->warnings = nw;
+    }
+    struct mx_err tmp = {0};
+    char buf[600];
+    fail_at(&tmp, e, NULL, "a Postfix parameter that mxsim does not model: ignored");
+    if (!(s->warnings[s->n_warnings++] = sdup(s, mx_err_format(&tmp, buf, sizeof buf))))
+        return mx_fail(b->err, MX_ENOMEM, "out of memory");
+    return MX_OK;
+}
+
 static int apply_entry(struct build *b, struct section *sec, const struct entry *e)
 {
     if (strcmp(sec->sk->kind, "dns") == 0) {
@@ -625,8 +651,17 @@ static int apply_entry(struct build *b, struct section *sec, const struct entry 
         const char *names[32];
         for (size_t j = 0; j < n; j++)
             names[j] = keys[j].name;
-        return fail_at(b->err, e, scen_nearest(e->key, names, n), "unknown key in [%s]",
-                       sec->sk->kind);
+        const char *near = scen_nearest(e->key, names, n);
+        if (strcmp(sec->sk->kind, "sender") == 0) {
+            if (bsearch(&e->key, postconf_names, POSTCONF_N_NAMES, sizeof *postconf_names,
+                        cmp_name))
+                return warn_unmodelled(b, e);
+            if (!near)
+                near = scen_nearest(e->key, postconf_names, POSTCONF_N_NAMES);
+            return fail_at(b->err, e, near, "neither a key of mxsim's nor a Postfix 3.7 "
+                                            "parameter");
+        }
+        return fail_at(b->err, e, near, "unknown key in [%s]", sec->sk->kind);
     }
     if (sec->seen & (1u << i))
         return fail_at(b->err, e, NULL, "set twice; first at line %d", sec->first[i]->line);

@@ -141,6 +141,8 @@ struct scenario {
     size_t n_traffic;
     struct scen_expect *expects;
     size_t n_expects;
+    const char **warnings; /* "FILE:LINE: [sender x] key: ..." lines for cli to print */
+    size_t n_warnings;
     void *mem; /* owned allocations */
 };
 

@@ -309,3 +309,25 @@ Test(scen, zone_files_are_relative_to_the_scenario)
                           "(Syntax error, could not parse the RR's rdata)");
     unlink("/tmp/mxsim-test-rel.zone");
 }
+
+/* Issue 5: an unknown Postfix parameter is an error with a did-you-mean; a known one
+ * the model does not use is a warning naming it. */
+Test(scen, postfix_parameters_known_and_unknown)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "%s[sender b]\nsmtp_randomise_addresses = no\n", base);
+    expect_error(text, "S:14: [sender b] smtp_randomise_addresses: neither a key of mxsim's nor "
+                       "a Postfix 3.7 parameter; did you mean \"smtp_randomize_addresses\"?");
+    snprintf(text, sizeof text, "%s[sender b]\nsmtp_tls_securty_level = may\n", base);
+    expect_error(text, "S:14: [sender b] smtp_tls_securty_level: neither a key of mxsim's nor a "
+                       "Postfix 3.7 parameter; did you mean \"smtp_tls_security_level\"?");
+    struct scenario *s;
+    char msg[700];
+    snprintf(text, sizeof text, "%s[sender b]\nsmtp_tls_security_level = may\n", base);
+    cr_assert_eq(load(text, NULL, 0, &s, msg), MX_OK, "%s", msg);
+    cr_assert_eq(s->n_warnings, 1);
+    cr_assert(strstr(s->warnings[0], ":14: [sender b] smtp_tls_security_level: a Postfix "
+                                     "parameter that mxsim does not model: ignored"),
+              "%s", s->warnings[0]);
+    scen_free(s);
+}
