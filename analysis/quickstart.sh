@@ -9,5 +9,4 @@ name=$(basename "$scenario" .ini)
 bash analysis/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" --target mxsim >/dev/null
-./build/mxsim run "$scenario" -o "results/$name"
-bash analysis/plot.sh "results/$name"
+./build/mxsim run "$scenario" -o "results/$name" --plot

@@ -1,28 +1,34 @@
-# Charts from one run's timeseries.csv (the first replication).
-# Called by analysis/plot.sh with: dir, tmp (holding 1.csv, 2.csv, ...: each server's
-# rows, in the order of the names in servers), servers, senders, step (s).
+# Charts from one run's timeseries.csv (the first replication) and delays.csv.
+# Called by analysis/plot.sh with: dir; tmp, holding 1.csv, 2.csv, ... (each server's
+# rows, in the order of the names in servers) and faults.gp (fault windows as
+# shaded rectangles); servers; senders; step (s); ext (png or svg).
 set datafile separator ","
-set terminal pngcairo size 1000,560 font "DejaVu Sans,11" noenhanced
+if (ext eq "svg") {
+    set terminal svg size 1000,560 dynamic font "DejaVu Sans,11" noenhanced
+} else {
+    set terminal pngcairo size 1000,560 font "DejaVu Sans,11" noenhanced
+}
 set key outside right top
 set grid
 set xlabel "simulated time (minutes)"
 set style data lines
 n = words(servers)
 f(i) = tmp."/".i.".csv"
+load tmp."/faults.gp"
 
-set output dir."/plots/accepted.png"
-set title "Where the mail goes: messages accepted per server (per second, averaged over each sample)"
+set output dir."/plots/accepted.".ext
+set title "Where the mail goes: messages accepted per server (per second, over each sample)\nshaded: fault windows"
 set ylabel "messages/s"
 # A row at time t counts what was accepted in (t - step, t]: fsteps draws it there.
 plot for [i=1:n] f(i) using ($1/60):($5/step) with fsteps title word(servers, i) lw 2
 
-set output dir."/plots/sessions.png"
-set title "SMTP sessions in progress per server (process_limit caps them)"
+set output dir."/plots/sessions.".ext
+set title "SMTP sessions in progress per server (cached idle connections included)\nshaded: fault windows"
 set ylabel "sessions"
 plot for [i=1:n] f(i) using ($1/60):3 title word(servers, i) lw 2
 
-set output dir."/plots/backlog.png"
-set title "Connections waiting in each server's listen backlog"
+set output dir."/plots/backlog.".ext
+set title "Connections waiting in each server's listen backlog\nshaded: fault windows"
 set ylabel "connections"
 # An all-zero series would make gnuplot warn about an empty range: set it ourselves.
 top = 0
@@ -30,10 +36,21 @@ do for [i=1:n] { stats f(i) using 4 nooutput; top = STATS_max > top ? STATS_max 
 set yrange [0:(top > 0 ? top * 1.1 : 1)]
 plot for [i=1:n] f(i) using ($1/60):4 title word(servers, i) lw 2
 
-set output dir."/plots/deferred.png"
-set title "Messages in each sender's deferred queue"
+set output dir."/plots/deferred.".ext
+set title "Messages in each sender's deferred queue\nshaded: fault windows"
 set ylabel "messages"
 top = 0
 do for [i=1:words(senders)] { stats f(1) using (column(5+i)) nooutput; top = STATS_max > top ? STATS_max : top }
 set yrange [0:(top > 0 ? top * 1.1 : 1)]
 plot for [i=1:words(senders)] f(1) using ($1/60):(column(5+i)) title word(senders, i) lw 2
+
+unset object
+set output dir."/plots/delay-cdf.".ext
+set title "Delivery delay: fraction of messages delivered within a given time (all replications)"
+set xlabel "delay (seconds, log scale)"
+set ylabel "fraction of delivered messages"
+set logscale x
+set yrange [0:1.02]
+set key inside right bottom
+set mytics 2
+plot dir."/delays.csv" using 1:3 skip 1 with steps lw 2 title "delivered within"

@@ -2,12 +2,17 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "explain.h"
+#include "loop.h"
 #include "runner.h"
 #include "scen.h"
 #include "units.h"
@@ -24,21 +29,26 @@ static const char usage_main[] =
     "  run SCENARIO      run a scenario's replications; write summary.csv, servers.csv,\n"
     "                    timeseries.csv\n"
     "  explain SCENARIO  the MX answer as nslookup shows it, then the try order\n"
+    "  plot DIR          charts from a run's CSV files\n"
     "  help [COMMAND]    this text, or a command's\n"
     "  version           print the version\n"
     "\n"
-    "Not yet available (see docs/): sweep, merge, plot, check.\n"
+    "Not yet available (see docs/): sweep, merge, check.\n"
     "Exit codes: 0 success, 1 an expectation failed, 2 bad input, 3 internal or I/O error.\n";
 
 static const char usage_run[] =
     "usage: mxsim run SCENARIO [-o DIR] [--seed N] [--replications N] [--set KEY=VALUE]...\n"
-    "                 [--reproducible] [--max-events N]\n"
+    "                 [--plot] [--reproducible] [--max-events N]\n"
     "\n"
     "Runs SCENARIO (an INI file, docs/scenario.md) and writes into DIR:\n"
     "  summary.csv   one row per replication: messages, delivered, delays, ...\n"
+    "  points.csv    each metric's mean over replications and its 95% confidence\n"
+    "                half-width (Student t)\n"
     "  servers.csv   one row per replication and server: accepted, share, ...\n"
     "  timeseries.csv  the first replication, every [simulation] sample (1m): per server\n"
     "                sessions, backlog, accepted; each sender's deferred queue\n"
+    "  delays.csv    the delay distribution over all replications (histogram, CDF)\n"
+    "  faults.csv    the fault windows\n"
     "\n"
     "  -o DIR              output directory (default: results/NAME, NAME the scenario's\n"
     "                      file name without .ini)\n"
@@ -46,6 +56,7 @@ static const char usage_run[] =
     "  --replications N    overrides [simulation] replications\n"
     "  --set KEY=VALUE     overrides a key: section.key or \"section NAME.key\",\n"
     "                      e.g. --set simulation.duration=2h --set 'server relay1.backlog=0'\n"
+    "  --plot              then draw the charts (mxsim plot DIR)\n"
     "  --reproducible      write 0 as wall_seconds, so the same seed gives byte-identical\n"
     "                      files (for golden-file tests)\n"
     "  --max-events N      stop a replication after N events (exit 3)\n";
@@ -86,6 +97,79 @@ static void default_dir(const char *scenario, char *buf, size_t len)
     snprintf(buf, len, "results/%.*s", (int)n, base);
 }
 
+/* The one piece of global state: set by SIGINT/SIGTERM, read by the event loop
+ * between events (a signal handler can reach nothing else). */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+struct progress {
+    double started; /* wall clock at the start of the run */
+    mx_time span;   /* simulated time a replication is expected to cover */
+};
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Progress on stderr, only when it is a terminal: simulated time, events/s. */
+static void show_progress(void *ctx, const struct loop *l)
+{
+    const struct progress *p = ctx;
+    double wall = wall_now() - p->started;
+    double frac = p->span > 0 ? mx_time_to_s(l->now) / mx_time_to_s(p->span) : 0;
+    fprintf(stderr, "\rmxsim: simulated %.0f s (%.0f%% of the arrivals), %.1f M events/s   ",
+            mx_time_to_s(l->now), frac > 1 ? 100.0 : 100 * frac,
+            wall > 0 ? (double)l->events / wall / 1e6 : 0);
+}
+
+/* Runs analysis/plot.sh on dir; returns its exit status (3 if it cannot run). */
+static int run_plot(const char *dir)
+{
+    const char *analysis = getenv("MXSIM_ANALYSIS");
+    char script[4096];
+    snprintf(script, sizeof script, "%s/plot.sh", analysis ? analysis : MXSIM_ANALYSIS_DIR);
+    if (access(script, R_OK) != 0) {
+        fprintf(stderr, "mxsim plot: cannot find %s (set MXSIM_ANALYSIS to the analysis/ "
+                        "directory)\n", script);
+        return 3;
+    }
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "mxsim plot: cannot start bash: %s\n", strerror(errno));
+        return 3;
+    }
+    if (pid == 0) {
+        execlp("bash", "bash", script, dir, (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        return 0;
+    fprintf(stderr, "mxsim plot: %s failed\n", script);
+    return WIFEXITED(st) && WEXITSTATUS(st) == 2 ? 2 : 3;
+}
+
 static int unknown_option(const char *cmd, const char *a, const char *const *opts, size_t n)
 {
     const char *near = scen_nearest(a, opts, n);
@@ -121,6 +205,7 @@ static int cmd_run(int argc, char **argv)
     char dir[4096];
     struct runner_opts o = {0};
     struct mx_err err = {0};
+    bool plot = false;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -154,12 +239,14 @@ static int cmd_run(int argc, char **argv)
             }
         } else if (strcmp(a, "--reproducible") == 0) {
             o.reproducible = true;
-        } else if (strcmp(a, "--trace") == 0 || strcmp(a, "--plot") == 0 ||
-                   strcmp(a, "-j") == 0) {
+        } else if (strcmp(a, "--plot") == 0) {
+            plot = true;
+        } else if (strcmp(a, "--trace") == 0 || strcmp(a, "-j") == 0) {
             return bad_arg("run", "%s is not available in this version yet", a);
         } else if (a[0] == '-' && a[1]) {
             static const char *const opts[] = {"-o", "--seed", "--replications", "--set",
-                                               "--reproducible", "--max-events", "--help"};
+                                               "--reproducible", "--max-events", "--plot",
+                                               "--help"};
             return unknown_option("run", a, opts, MX_ARRAY_LEN(opts));
         } else if (!scenario) {
             scenario = a;
@@ -180,15 +267,26 @@ static int cmd_run(int argc, char **argv)
     }
     print_warnings(s);
     err = (struct mx_err){0}; /* the file is not to blame for what happens in a run */
+    catch_signals();
+    o.interrupt = &interrupted;
+    struct progress pr = {.started = wall_now(), .span = s->sim.duration};
+    if (isatty(STDERR_FILENO)) {
+        o.progress = show_progress;
+        o.progress_ctx = &pr;
+    }
     int rc = runner_run(s, &o, &err);
     scen_free(s);
+    if (o.progress)
+        fprintf(stderr, "\r%70s\r", "");
     if (rc != MX_OK) {
         print_err(&err);
         return mx_exit_code(err.status);
     }
-    printf("%s/summary.csv\n%s/servers.csv\n%s/timeseries.csv\n", o.out_dir, o.out_dir,
-           o.out_dir);
-    return 0;
+    static const char *const files[] = {"summary.csv", "servers.csv", "points.csv",
+                                        "timeseries.csv", "delays.csv", "faults.csv"};
+    for (size_t i = 0; i < MX_ARRAY_LEN(files); i++)
+        printf("%s/%s\n", o.out_dir, files[i]);
+    return plot ? run_plot(o.out_dir) : 0;
 }
 
 static const char usage_explain[] =
@@ -266,6 +364,24 @@ static int cmd_explain(int argc, char **argv)
     return 0;
 }
 
+static const char usage_plot[] =
+    "usage: mxsim plot DIR\n"
+    "\n"
+    "Draws charts (PNG and SVG, with gnuplot) from the CSV files of a run in DIR into\n"
+    "DIR/plots/, and prints their paths. The scripts are in analysis/ (plot.sh and\n"
+    "*.gp); MXSIM_ANALYSIS names another copy of that directory.\n";
+
+static int cmd_plot(int argc, char **argv)
+{
+    if (argc == 3 && (strcmp(argv[2], "-h") == 0 || strcmp(argv[2], "--help") == 0)) {
+        fputs(usage_plot, stdout);
+        return 0;
+    }
+    if (argc != 3)
+        return bad_arg("plot", "expected one DIR");
+    return run_plot(argv[2]);
+}
+
 static int cmd_help(int argc, char **argv)
 {
     const char *topic = argc > 2 ? argv[2] : NULL;
@@ -281,14 +397,18 @@ static int cmd_help(int argc, char **argv)
         fputs(usage_explain, stdout);
         return 0;
     }
+    if (strcmp(topic, "plot") == 0) {
+        fputs(usage_plot, stdout);
+        return 0;
+    }
     fputs(usage_main, stdout);
     return strcmp(topic, "help") == 0 || strcmp(topic, "version") == 0 ? 0 : 2;
 }
 
 int cli_main(int argc, char **argv)
 {
-    static const char *const cmds[] = {"run", "explain", "help", "version", "sweep", "merge",
-                                       "plot", "check"};
+    static const char *const cmds[] = {"run", "explain", "plot", "help", "version", "sweep",
+                                       "merge", "check"};
     if (argc < 2) {
         fputs(usage_main, stderr);
         return 2;
@@ -298,13 +418,15 @@ int cli_main(int argc, char **argv)
         return cmd_run(argc, argv);
     if (strcmp(c, "explain") == 0)
         return cmd_explain(argc, argv);
+    if (strcmp(c, "plot") == 0)
+        return cmd_plot(argc, argv);
     if (strcmp(c, "help") == 0 || strcmp(c, "--help") == 0 || strcmp(c, "-h") == 0)
         return cmd_help(argc, argv);
     if (strcmp(c, "version") == 0 || strcmp(c, "--version") == 0) {
         printf("mxsim %s\n", MXSIM_VERSION);
         return 0;
     }
-    for (size_t i = 4; i < MX_ARRAY_LEN(cmds); i++)
+    for (size_t i = 5; i < MX_ARRAY_LEN(cmds); i++)
         if (strcmp(c, cmds[i]) == 0) {
             fprintf(stderr, "mxsim: %s is not available in this version yet\n", c);
             return 2;

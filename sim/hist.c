@@ -80,3 +80,24 @@ double hist_mean_s(const struct hist *h)
         return 0;
     return (double)h->sum_ns / (double)h->count / (double)MX_NS_PER_S;
 }
+
+void hist_merge(struct hist *dst, const struct hist *src)
+{
+    if (src->count == 0)
+        return;
+    if (dst->count == 0 || src->min < dst->min)
+        dst->min = src->min;
+    if (dst->count == 0 || src->max > dst->max)
+        dst->max = src->max;
+    dst->count += src->count;
+    dst->sum_ns += src->sum_ns;
+    for (unsigned i = 0; i < HIST_BUCKETS; i++)
+        dst->bucket[i] += src->bucket[i];
+}
+
+mx_time hist_bucket_hi(unsigned i)
+{
+    uint64_t lo, hi;
+    bucket_range(i, &lo, &hi);
+    return (mx_time)hi;
+}

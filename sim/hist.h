@@ -35,5 +35,9 @@ void hist_add(struct hist *h, mx_time v);
  * least ceil(q * count) values are <= v, within HIST_REL_ERROR. 0 if empty. */
 mx_time hist_quantile(const struct hist *h, double q);
 double hist_mean_s(const struct hist *h);
+/* Adds src's values to dst (exact: the same buckets, counts and sums). */
+void hist_merge(struct hist *dst, const struct hist *src);
+/* The largest value bucket i holds, for listing a distribution (delays.csv). */
+mx_time hist_bucket_hi(unsigned i);
 
 #endif

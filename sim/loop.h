@@ -11,6 +11,7 @@
 #ifndef MXSIM_LOOP_H
 #define MXSIM_LOOP_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -21,6 +22,7 @@ struct loop;
 typedef void (*loop_handler)(void *ctx, const struct ev *ev);
 
 #define LOOP_MAX_KINDS 16
+#define LOOP_PROGRESS_EVERY (UINT64_C(1) << 20)
 
 struct loop {
     struct evq q;
@@ -30,6 +32,11 @@ struct loop {
     uint64_t max_events; /* 0 = no limit */
     bool nomem;      /* a schedule failed: the run stops with MX_ENOMEM */
     bool stop;       /* set by a handler: loop_run returns after this event */
+    /* Set from outside (a signal handler): loop_run returns MX_EINTR between events. */
+    const volatile sig_atomic_t *interrupt;
+    /* Called every LOOP_PROGRESS_EVERY events, between events, if set. */
+    void (*progress)(void *ctx, const struct loop *l);
+    void *progress_ctx;
     loop_handler handler[LOOP_MAX_KINDS];
     void *ctx[LOOP_MAX_KINDS];
 };
@@ -52,8 +59,9 @@ static inline void loop_stale(struct loop *l)
 }
 
 /* Runs events with t <= until in order until one sets stop; then, unless stopped,
- * sets now = until. Returns MX_OK, MX_ENOMEM, or MX_ELIMIT when
- * max_events ran out (the clock then stays at the last event run). */
+ * sets now = until. Returns MX_OK, MX_ENOMEM, MX_EINTR when *interrupt became
+ * non-zero, or MX_ELIMIT when max_events ran out (the clock then stays at the last
+ * event run). */
 int loop_run(struct loop *l, mx_time until);
 /* True when no event is pending. */
 static inline bool loop_idle(const struct loop *l)

@@ -33,6 +33,7 @@ enum mx_status {
     MX_EIO,     /* I/O failure: exit 3 */
     MX_ENOMEM,  /* out of memory: exit 3 */
     MX_ELIMIT,  /* a --max-* limit was reached: exit 3 */
+    MX_EINTR,   /* interrupted by a signal: exit 3 */
 };
 
 /* An error report: the layer that knows a fact fills it in (STYLE 5). */

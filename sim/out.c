@@ -100,11 +100,13 @@ void out_abort(struct out *o)
 {
     if (o->fp)
         fclose(o->fp);
+    if (o->fp || o->finished)
+        unlink(o->tmp);
     o->fp = NULL;
-    unlink(o->tmp);
+    o->finished = false;
 }
 
-int out_close(struct out *o, struct mx_err *err)
+int out_finish(struct out *o, struct mx_err *err)
 {
     int e = 0;
     if (o->failed || ferror(o->fp))
@@ -114,11 +116,29 @@ int out_close(struct out *o, struct mx_err *err)
     if (fclose(o->fp) != 0 && !e)
         e = errno;
     o->fp = NULL;
-    if (!e && rename(o->tmp, o->path) != 0)
-        e = errno;
+    o->finished = !e;
     if (e) {
         unlink(o->tmp);
         return mx_fail(err, MX_EIO, "cannot write %s: %s", o->path, strerror(e));
     }
     return MX_OK;
+}
+
+int out_commit(struct out *o, struct mx_err *err)
+{
+    assert(o->finished);
+    if (rename(o->tmp, o->path) != 0) {
+        int e = errno;
+        unlink(o->tmp);
+        o->finished = false;
+        return mx_fail(err, MX_EIO, "cannot rename %s to %s: %s", o->tmp, o->path, strerror(e));
+    }
+    o->finished = false;
+    return MX_OK;
+}
+
+int out_close(struct out *o, struct mx_err *err)
+{
+    int rc = out_finish(o, err);
+    return rc ? rc : out_commit(o, err);
 }

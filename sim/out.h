@@ -17,6 +17,7 @@ struct out {
     char path[4096], tmp[4200];
     bool first_field; /* no comma before the next field */
     bool failed;
+    bool finished;    /* the temporary is complete and closed, not yet renamed */
 };
 
 /* Creates dir (and parents) if needed. MX_EIO with the path and errno. */
@@ -26,7 +27,13 @@ void out_str(struct out *o, const char *s);  /* quoted by libcsv when needed */
 void out_u64(struct out *o, uint64_t v);
 void out_num(struct out *o, double v);       /* shortest text that reads back the same */
 void out_end_row(struct out *o);
+/* Flushes, fsyncs and closes the temporary (out_finish), then renames it
+ * (out_commit); out_close does both. Writing several files, finish them all, then
+ * commit them all, so that an error in any leaves none renamed. */
+int out_finish(struct out *o, struct mx_err *err);
+int out_commit(struct out *o, struct mx_err *err);
 int out_close(struct out *o, struct mx_err *err);
+/* Closes and unlinks the temporary of an unfinished or uncommitted file. */
 void out_abort(struct out *o);
 
 #endif

@@ -87,7 +87,7 @@ static void positive(struct run *r, uint32_t dq)
 }
 
 /* R32: dead for minimal_backoff_time: waiting mail is deferred, caching is off. */
-static void kill(struct run *r, uint32_t dq)
+static void kill_dest(struct run *r, uint32_t dq)
 {
     struct dq *q = &r->dq[dq];
     q->dead = true;
@@ -114,7 +114,7 @@ static void negative(struct run *r, uint32_t dq)
     q->fail_cohorts += 1.0 / (double)q->window;
     if (c->smtp_destination_concurrency_failed_cohort_limit > 0 &&
         q->fail_cohorts >= (double)c->smtp_destination_concurrency_failed_cohort_limit) {
-        kill(r, dq);
+        kill_dest(r, dq);
         return;
     }
     uint32_t cut = q->fresh ? 2 : 1;

@@ -3,19 +3,40 @@
  * do not depend on how many replications ran before. */
 #include "runner.h"
 
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "out.h"
 #include "run.h"
 #include "scen.h"
+#include "stats.h"
 
-static const char *const summary_cols[] = {
-    "point", "replication", "seed", "messages", "delivered", "bounced", "queued_at_end",
-    "delivered_fraction", "delay_mean", "delay_p50", "delay_p90", "delay_p99", "delay_max",
-    "attempts_mean", "timeout_fraction", "deferrals", "suspended", "reused_fraction", "events",
-    "wall_seconds",
+/* The main metrics: a column of summary.csv each, and a mean and a 95% CI in
+ * points.csv. */
+enum mtype { M_U64, M_DBL };
+struct metric {
+    const char *name;
+    enum mtype type;
+    size_t off;
 };
+#define M(f, t) {#f, t, offsetof(struct run_result, f)}
+static const struct metric metrics[] = {
+    M(messages, M_U64),       M(delivered, M_U64),      M(bounced, M_U64),
+    M(queued_at_end, M_U64),  M(delivered_fraction, M_DBL), M(delay_mean, M_DBL),
+    M(delay_p50, M_DBL),      M(delay_p90, M_DBL),      M(delay_p99, M_DBL),
+    M(delay_max, M_DBL),      M(attempts_mean, M_DBL),  M(timeout_fraction, M_DBL),
+    M(deferrals, M_U64),      M(suspended, M_U64),      M(reused_fraction, M_DBL),
+};
+#undef M
+
+static double metric_value(const struct metric *m, const struct run_result *res)
+{
+    const char *p = (const char *)res + m->off;
+    return m->type == M_U64 ? (double)*(const uint64_t *)p : *(const double *)p;
+}
+
 static const char *const server_cols[] = {
     "point", "replication", "seed", "server", "accepted", "share", "refused", "timed_out",
     "tempfailed", "peak_sessions", "utilization",
@@ -33,29 +54,114 @@ static void header(struct out *o, const char *const *cols, size_t n)
     out_end_row(o);
 }
 
+static void summary_header(struct out *o)
+{
+    static const char *const first[] = {"point", "replication", "seed"};
+    header_cells(o, first, 3);
+    for (size_t i = 0; i < MX_ARRAY_LEN(metrics); i++)
+        out_str(o, metrics[i].name);
+    out_str(o, "events");
+    out_str(o, "wall_seconds");
+    out_end_row(o);
+}
+
 static void summary_row(struct out *o, long rep, const struct run_result *res, double wall)
 {
     out_u64(o, 0);
     out_u64(o, (uint64_t)rep);
     out_u64(o, res->seed);
-    out_u64(o, res->messages);
-    out_u64(o, res->delivered);
-    out_u64(o, res->bounced);
-    out_u64(o, res->queued_at_end);
-    out_num(o, res->delivered_fraction);
-    out_num(o, res->delay_mean);
-    out_num(o, res->delay_p50);
-    out_num(o, res->delay_p90);
-    out_num(o, res->delay_p99);
-    out_num(o, res->delay_max);
-    out_num(o, res->attempts_mean);
-    out_num(o, res->timeout_fraction);
-    out_u64(o, res->deferrals);
-    out_u64(o, res->suspended);
-    out_num(o, res->reused_fraction);
+    for (size_t i = 0; i < MX_ARRAY_LEN(metrics); i++) {
+        const char *p = (const char *)res + metrics[i].off;
+        if (metrics[i].type == M_U64)
+            out_u64(o, *(const uint64_t *)p);
+        else
+            out_num(o, *(const double *)p);
+    }
     out_u64(o, res->events);
     out_num(o, wall);
     out_end_row(o);
+}
+
+/* points.csv: one row per point: each metric's mean over replications and the
+ * half-width of its 95% confidence interval (Student t), then each server's share. */
+static void points_file(struct out *o, const struct scenario *s, const struct run_result *all,
+                        long reps, double *scratch)
+{
+    char name[300];
+    out_str(o, "point");
+    out_str(o, "replications");
+    for (size_t i = 0; i < MX_ARRAY_LEN(metrics); i++) {
+        snprintf(name, sizeof name, "%s_mean", metrics[i].name);
+        out_str(o, name);
+        snprintf(name, sizeof name, "%s_ci95", metrics[i].name);
+        out_str(o, name);
+    }
+    for (size_t k = 0; k < s->n_servers; k++) {
+        snprintf(name, sizeof name, "share_%s_mean", s->servers[k].name);
+        out_str(o, name);
+        snprintf(name, sizeof name, "share_%s_ci95", s->servers[k].name);
+        out_str(o, name);
+    }
+    out_end_row(o);
+    out_u64(o, 0);
+    out_u64(o, (uint64_t)reps);
+    double mean, half;
+    for (size_t i = 0; i < MX_ARRAY_LEN(metrics); i++) {
+        for (long k = 0; k < reps; k++)
+            scratch[k] = metric_value(&metrics[i], &all[k]);
+        stats_mean_ci95(scratch, (size_t)reps, &mean, &half);
+        out_num(o, mean);
+        out_num(o, half);
+    }
+    for (size_t j = 0; j < s->n_servers; j++) {
+        for (long k = 0; k < reps; k++)
+            scratch[k] = all[k].server[j].share;
+        stats_mean_ci95(scratch, (size_t)reps, &mean, &half);
+        out_num(o, mean);
+        out_num(o, half);
+    }
+    out_end_row(o);
+}
+
+/* delays.csv: the delay distribution over all replications, one row per non-empty
+ * histogram bucket: its upper end, the count, and the fraction at or below it. */
+static void delays_file(struct out *o, const struct hist *h)
+{
+    static const char *const cols[] = {"delay", "count", "cdf"};
+    header(o, cols, 3);
+    uint64_t seen = 0;
+    for (unsigned i = 0; i < HIST_BUCKETS; i++) {
+        if (!h->bucket[i])
+            continue;
+        seen += h->bucket[i];
+        mx_time hi = hist_bucket_hi(i);
+        out_num(o, mx_time_to_s(hi < h->max ? hi : h->max));
+        out_u64(o, h->bucket[i]);
+        out_num(o, (double)seen / (double)h->count);
+        out_end_row(o);
+    }
+}
+
+/* faults.csv: the fault windows, for charts to shade. */
+static void faults_file(struct out *o, const struct scenario *s)
+{
+    static const char *const cols[] = {"fault", "target", "mode", "start", "end"};
+    static const char *const modes[] = {"refused", "blackhole", "servfail"};
+    header(o, cols, 5);
+    for (size_t i = 0; i < s->n_faults; i++) {
+        const struct scen_fault *f = &s->faults[i];
+        out_str(o, f->name);
+        out_str(o, f->target == TARGET_SERVER ? s->servers[f->server].name
+                   : f->target == TARGET_DNS  ? "dns"
+                                              : f->dns_name);
+        out_str(o, modes[f->mode]);
+        out_num(o, mx_time_to_s(f->at));
+        if (f->len == MX_TIME_MAX)
+            out_str(o, "inf");
+        else
+            out_num(o, mx_time_to_s(f->at + f->len));
+        out_end_row(o);
+    }
 }
 
 static void server_rows(struct out *o, const struct scenario *s, long rep,
@@ -122,13 +228,17 @@ static double seconds_now(void)
 }
 
 static int one(const struct scenario *s, const struct runner_opts *o, uint64_t seed, long rep,
-               struct sampler *sm, struct run_result *res, double *wall, struct mx_err *err)
+               struct sampler *sm, struct run_result *res, struct hist *delays, double *wall,
+               struct mx_err *err)
 {
     struct run r;
     double t0 = seconds_now();
     int rc = run_init(&r, s, seed, 0, (uint64_t)rep, err);
     if (rc == MX_OK) {
         r.loop.max_events = o->max_events;
+        r.loop.interrupt = o->interrupt;
+        r.loop.progress = o->progress;
+        r.loop.progress_ctx = o->progress_ctx;
         if (sm) { /* the first replication's timeseries */
             r.sample_every = s->sim.sample;
             r.on_sample = on_sample;
@@ -140,52 +250,68 @@ static int one(const struct scenario *s, const struct runner_opts *o, uint64_t s
         run_check(&r);
         run_result(&r, res);
         res->seed = seed;
+        hist_merge(delays, &r.totals.delay);
     }
     run_fini(&r);
     *wall = o->reproducible ? 0 : seconds_now() - t0;
     return rc;
 }
 
+enum { F_SUMMARY, F_SERVERS, F_POINTS, F_TIMESERIES, F_DELAYS, F_FAULTS, F_N };
+static const char *const file_names[F_N] = {"summary.csv", "servers.csv", "points.csv",
+                                            "timeseries.csv", "delays.csv", "faults.csv"};
+
 int runner_run(const struct scenario *s, const struct runner_opts *o, struct mx_err *err)
 {
-    struct out sum = {0}, srv = {0}, ts = {0};
-    struct sampler sm = {.o = &ts, .last_accepted = calloc(s->n_servers + 1, sizeof(uint64_t))};
+    struct out f[F_N] = {{0}};
     uint64_t seed = o->have_seed ? o->seed : s->sim.seed;
     long reps = o->replications ? o->replications : s->sim.replications;
-    struct run_result res = {.server = calloc(s->n_servers + 1, sizeof *res.server)};
+    struct sampler sm = {.o = &f[F_TIMESERIES],
+                         .last_accepted = calloc(s->n_servers + 1, sizeof(uint64_t))};
+    struct run_result *all = calloc((size_t)reps, sizeof *all);
+    struct run_server_result *servers = calloc((size_t)reps * (s->n_servers + 1), sizeof *servers);
+    double *scratch = calloc((size_t)reps, sizeof *scratch);
+    struct hist *delays = malloc(sizeof *delays);
     int rc = MX_ENOMEM;
-    if (!res.server || !sm.last_accepted) {
+    if (!sm.last_accepted || !all || !servers || !scratch || !delays) {
         mx_fail(err, MX_ENOMEM, "out of memory");
         goto fail;
     }
-    if ((rc = out_mkdir(o->out_dir, err)) || (rc = out_open(&sum, o->out_dir, "summary.csv", err)) ||
-        (rc = out_open(&srv, o->out_dir, "servers.csv", err)) ||
-        (rc = out_open(&ts, o->out_dir, "timeseries.csv", err)))
+    hist_init(delays);
+    if ((rc = out_mkdir(o->out_dir, err)) != MX_OK)
         goto fail;
-    header(&sum, summary_cols, MX_ARRAY_LEN(summary_cols));
-    header(&srv, server_cols, MX_ARRAY_LEN(server_cols));
-    sample_header(&ts, s);
+    for (int i = 0; i < F_N; i++)
+        if ((rc = out_open(&f[i], o->out_dir, file_names[i], err)) != MX_OK)
+            goto fail;
+    summary_header(&f[F_SUMMARY]);
+    header(&f[F_SERVERS], server_cols, MX_ARRAY_LEN(server_cols));
+    sample_header(&f[F_TIMESERIES], s);
     for (long rep = 0; rep < reps; rep++) {
         double wall;
-        if ((rc = one(s, o, seed, rep, rep == 0 ? &sm : NULL, &res, &wall, err)) != MX_OK)
+        all[rep].server = servers + (size_t)rep * (s->n_servers + 1);
+        rc = one(s, o, seed, rep, rep == 0 ? &sm : NULL, &all[rep], delays, &wall, err);
+        if (rc == MX_OK && o->interrupt && *o->interrupt)
+            rc = mx_fail(err, MX_EINTR, "interrupted");
+        if (rc != MX_OK)
             goto fail;
-        summary_row(&sum, rep, &res, wall);
-        server_rows(&srv, s, rep, &res);
+        summary_row(&f[F_SUMMARY], rep, &all[rep], wall);
+        server_rows(&f[F_SERVERS], s, rep, &all[rep]);
     }
-    if ((rc = out_close(&sum, err)) != MX_OK || (rc = out_close(&srv, err)) != MX_OK ||
-        (rc = out_close(&ts, err)) != MX_OK)
-        goto fail;
-    free(res.server);
-    free(sm.last_accepted);
-    return MX_OK;
+    points_file(&f[F_POINTS], s, all, reps, scratch);
+    delays_file(&f[F_DELAYS], delays);
+    faults_file(&f[F_FAULTS], s);
+    for (int i = 0; i < F_N; i++)
+        if ((rc = out_finish(&f[i], err)) != MX_OK)
+            goto fail;
+    for (int i = 0; i < F_N; i++)
+        if ((rc = out_commit(&f[i], err)) != MX_OK)
+            goto fail;
+    rc = MX_OK;
 fail:
-    if (sum.fp)
-        out_abort(&sum);
-    if (srv.fp)
-        out_abort(&srv);
-    if (ts.fp)
-        out_abort(&ts);
-    free(res.server);
-    free(sm.last_accepted);
+    if (rc == MX_EINTR)
+        mx_fail(err, MX_EINTR, "interrupted by a signal; no output file was written");
+    for (int i = 0; i < F_N; i++)
+        out_abort(&f[i]);
+    free(sm.last_accepted), free(all), free(servers), free(scratch), free(delays);
     return rc;
 }
