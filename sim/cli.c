@@ -38,7 +38,7 @@ static const char usage_main[] =
 
 static const char usage_run[] =
     "usage: mxsim run SCENARIO [-o DIR] [--seed N] [--replications N] [--set KEY=VALUE]...\n"
-    "                 [--plot] [--reproducible] [--max-events N]\n"
+    "                 [--trace] [--plot] [--reproducible] [--max-events N]\n"
     "\n"
     "Runs SCENARIO (an INI file, docs/scenario.md) and writes into DIR:\n"
     "  summary.csv   one row per replication: messages, delivered, delays, ...\n"
@@ -56,6 +56,7 @@ static const char usage_run[] =
     "  --replications N    overrides [simulation] replications\n"
     "  --set KEY=VALUE     overrides a key: section.key or \"section NAME.key\",\n"
     "                      e.g. --set simulation.duration=2h --set 'server relay1.backlog=0'\n"
+    "  --trace             also write trace.csv: every connection attempt and outcome\n"
     "  --plot              then draw the charts (mxsim plot DIR)\n"
     "  --reproducible      write 0 as wall_seconds, so the same seed gives byte-identical\n"
     "                      files (for golden-file tests)\n"
@@ -241,12 +242,14 @@ static int cmd_run(int argc, char **argv)
             o.reproducible = true;
         } else if (strcmp(a, "--plot") == 0) {
             plot = true;
-        } else if (strcmp(a, "--trace") == 0 || strcmp(a, "-j") == 0) {
+        } else if (strcmp(a, "--trace") == 0) {
+            o.trace = true;
+        } else if (strcmp(a, "-j") == 0) {
             return bad_arg("run", "%s is not available in this version yet", a);
         } else if (a[0] == '-' && a[1]) {
             static const char *const opts[] = {"-o", "--seed", "--replications", "--set",
                                                "--reproducible", "--max-events", "--plot",
-                                               "--help"};
+                                               "--trace", "--help"};
             return unknown_option("run", a, opts, MX_ARRAY_LEN(opts));
         } else if (!scenario) {
             scenario = a;
@@ -286,6 +289,8 @@ static int cmd_run(int argc, char **argv)
                                         "timeseries.csv", "delays.csv", "faults.csv"};
     for (size_t i = 0; i < MX_ARRAY_LEN(files); i++)
         printf("%s/%s\n", o.out_dir, files[i]);
+    if (o.trace)
+        printf("%s/trace.csv\n", o.out_dir);
     return plot ? run_plot(o.out_dir) : 0;
 }
 

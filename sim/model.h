@@ -18,6 +18,19 @@
 #include "scen.h"
 #include "zone.h"
 
+/* One row of trace.csv: what became of one connection attempt, or of a delivery
+ * that ended without one. Built only when run->on_trace is set. */
+enum trace_outcome {
+    TR_DELIVERED, TR_REUSED, TR_REFUSED, TR_TIMEOUT, TR_GREETING_TIMEOUT, TR_DEFERRED,
+    TR_SUSPENDED, TR_BOUNCED, TR_DNS_DEFER, TR_EXPIRED
+};
+struct trace_row {
+    mx_time time, latency; /* when it was known; how long since the attempt began */
+    uint64_t message;
+    uint32_t attempt, inst, addr, server; /* addr, server: MX_NONE when none */
+    enum trace_outcome outcome;
+};
+
 /* Event kinds: the handler table (loop_on) is filled by run_init. */
 enum ev_kind {
     EV_ARRIVAL,          /* traffic: ref = traffic index */
@@ -39,7 +52,12 @@ enum ev_kind {
  * first (R14); a limit of 0 (none) or above this cap is capped here (model.md). */
 #define MX_TRY_MAX 16
 
-enum msg_flag { MSG_COUNTED = 1, MSG_PAID_TIMEOUT = 2, MSG_SAVE = 4 /* cache its session, R37 */ };
+enum msg_flag {
+    MSG_COUNTED = 1,
+    MSG_PAID_TIMEOUT = 2,
+    MSG_SAVE = 4, /* cache its session (R37) */
+    MSG_RST = 8,  /* its EV_CONNECT_FAIL is a refusal arriving, not a timeout */
+};
 
 /* A message in flight. Owned by sender.c; its prev/next links belong to whichever
  * queue holds it (a destination queue in sender.c, a backlog in server.c). */
@@ -56,6 +74,7 @@ struct msg {
     uint8_t outcome; /* enum dest_outcome of the lookup, while its answer is awaited */
     uint32_t conn;   /* the cached connection its session runs on, or MX_NONE */
     mx_time conn_at; /* when its current connection was opened */
+    uint64_t id;     /* 1, 2, ... in order of arrival: trace.csv's message */
     uint32_t try_addr[MX_TRY_MAX];
 };
 
@@ -190,6 +209,10 @@ struct run {
     uint32_t n_ranked;
     struct run_totals totals;
     uint32_t *deferred;    /* per sender: messages in its instances' deferred queues */
+    /* --trace: on_trace(trace_ctx, row) for every attempt and outcome (trace.h). */
+    void (*on_trace)(void *ctx, const struct trace_row *row);
+    void *trace_ctx;
+    uint64_t next_msg_id;
     /* Timeseries: on_sample(sample_ctx, run) every sample_every while the run lasts. */
     mx_time sample_every;  /* 0 = no samples */
     void (*on_sample)(void *ctx, const struct run *r);

@@ -12,6 +12,7 @@
 #include "run.h"
 #include "scen.h"
 #include "stats.h"
+#include "zone.h"
 
 /* The main metrics: a column of summary.csv each, and a mean and a 95% CI in
  * points.csv. */
@@ -220,6 +221,60 @@ static void on_sample(void *ctx, const struct run *r)
     }
 }
 
+struct tracer {
+    struct out *o;
+    const struct run *r;
+    long rep;
+    uint32_t *owner; /* address id -> the first name listing it, or ZONE_NONE */
+};
+
+static void on_trace(void *ctx, const struct trace_row *row)
+{
+    static const char *const outcomes[] = {"delivered", "reused",  "refused",   "timeout",
+                                           "greeting_timeout", "deferred", "suspended",
+                                           "bounced", "dns_defer", "expired"};
+    struct tracer *t = ctx;
+    const struct scenario *s = t->r->scen;
+    const struct zone *z = s->zone;
+    uint32_t snd = t->r->inst[row->inst].sender;
+    char name[300];
+    out_u64(t->o, (uint64_t)t->rep);
+    out_num(t->o, mx_time_to_s(row->time));
+    out_u64(t->o, row->message);
+    out_u64(t->o, row->attempt);
+    if (s->senders[snd].instances > 1)
+        snprintf(name, sizeof name, "%s#%u", s->senders[snd].name,
+                 row->inst - t->r->inst_base[snd]);
+    else
+        snprintf(name, sizeof name, "%s", s->senders[snd].name);
+    out_str(t->o, name);
+    uint32_t host = row->addr == MX_NONE ? ZONE_NONE : t->owner[row->addr];
+    out_str(t->o, host == ZONE_NONE ? "" : zone_name_text(z, host));
+    out_str(t->o, row->addr == MX_NONE ? "" : zone_addr_text(z, row->addr));
+    out_str(t->o, row->server == MX_NONE ? "" : s->servers[row->server].name);
+    out_str(t->o, outcomes[row->outcome]);
+    out_num(t->o, mx_time_to_s(row->latency));
+    out_end_row(t->o);
+}
+
+/* address -> the first name whose address set lists it, for trace.csv's mx column */
+static uint32_t *owners(const struct zone *z)
+{
+    size_t na = zone_n_addrs(z), nn = zone_n_names(z), k;
+    uint32_t *o = malloc((na + 1) * sizeof *o);
+    if (!o)
+        return NULL;
+    for (size_t a = 0; a < na; a++)
+        o[a] = ZONE_NONE;
+    for (uint32_t n = 0; n < nn; n++) {
+        const uint32_t *a = zone_addrs(z, n, &k);
+        for (size_t i = 0; i < k; i++)
+            if (o[a[i]] == ZONE_NONE)
+                o[a[i]] = n;
+    }
+    return o;
+}
+
 static double seconds_now(void)
 {
     struct timespec ts;
@@ -228,8 +283,8 @@ static double seconds_now(void)
 }
 
 static int one(const struct scenario *s, const struct runner_opts *o, uint64_t seed, long rep,
-               struct sampler *sm, struct run_result *res, struct hist *delays, double *wall,
-               struct mx_err *err)
+               struct sampler *sm, struct tracer *tr, struct run_result *res, struct hist *delays,
+               double *wall, struct mx_err *err)
 {
     struct run r;
     double t0 = seconds_now();
@@ -239,6 +294,12 @@ static int one(const struct scenario *s, const struct runner_opts *o, uint64_t s
         r.loop.interrupt = o->interrupt;
         r.loop.progress = o->progress;
         r.loop.progress_ctx = o->progress_ctx;
+        if (tr) {
+            tr->r = &r;
+            tr->rep = rep;
+            r.on_trace = on_trace;
+            r.trace_ctx = tr;
+        }
         if (sm) { /* the first replication's timeseries */
             r.sample_every = s->sim.sample;
             r.on_sample = on_sample;
@@ -257,9 +318,10 @@ static int one(const struct scenario *s, const struct runner_opts *o, uint64_t s
     return rc;
 }
 
-enum { F_SUMMARY, F_SERVERS, F_POINTS, F_TIMESERIES, F_DELAYS, F_FAULTS, F_N };
+enum { F_SUMMARY, F_SERVERS, F_POINTS, F_TIMESERIES, F_DELAYS, F_FAULTS, F_TRACE, F_N };
 static const char *const file_names[F_N] = {"summary.csv", "servers.csv", "points.csv",
-                                            "timeseries.csv", "delays.csv", "faults.csv"};
+                                            "timeseries.csv", "delays.csv", "faults.csv",
+                                            "trace.csv"};
 
 int runner_run(const struct scenario *s, const struct runner_opts *o, struct mx_err *err)
 {
@@ -272,24 +334,32 @@ int runner_run(const struct scenario *s, const struct runner_opts *o, struct mx_
     struct run_server_result *servers = calloc((size_t)reps * (s->n_servers + 1), sizeof *servers);
     double *scratch = calloc((size_t)reps, sizeof *scratch);
     struct hist *delays = malloc(sizeof *delays);
+    struct tracer tr = {.o = &f[F_TRACE], .owner = o->trace ? owners(s->zone) : NULL};
+    int n_files = o->trace ? F_N : F_N - 1;
     int rc = MX_ENOMEM;
-    if (!sm.last_accepted || !all || !servers || !scratch || !delays) {
+    if (!sm.last_accepted || !all || !servers || !scratch || !delays || (o->trace && !tr.owner)) {
         mx_fail(err, MX_ENOMEM, "out of memory");
         goto fail;
     }
     hist_init(delays);
     if ((rc = out_mkdir(o->out_dir, err)) != MX_OK)
         goto fail;
-    for (int i = 0; i < F_N; i++)
+    for (int i = 0; i < n_files; i++)
         if ((rc = out_open(&f[i], o->out_dir, file_names[i], err)) != MX_OK)
             goto fail;
+    if (o->trace) {
+        static const char *const cols[] = {"replication", "time", "message", "attempt", "sender",
+                                           "mx", "address", "server", "outcome", "latency"};
+        header(&f[F_TRACE], cols, MX_ARRAY_LEN(cols));
+    }
     summary_header(&f[F_SUMMARY]);
     header(&f[F_SERVERS], server_cols, MX_ARRAY_LEN(server_cols));
     sample_header(&f[F_TIMESERIES], s);
     for (long rep = 0; rep < reps; rep++) {
         double wall;
         all[rep].server = servers + (size_t)rep * (s->n_servers + 1);
-        rc = one(s, o, seed, rep, rep == 0 ? &sm : NULL, &all[rep], delays, &wall, err);
+        rc = one(s, o, seed, rep, rep == 0 ? &sm : NULL, o->trace ? &tr : NULL, &all[rep], delays,
+                 &wall, err);
         if (rc == MX_OK && o->interrupt && *o->interrupt)
             rc = mx_fail(err, MX_EINTR, "interrupted");
         if (rc != MX_OK)
@@ -300,10 +370,10 @@ int runner_run(const struct scenario *s, const struct runner_opts *o, struct mx_
     points_file(&f[F_POINTS], s, all, reps, scratch);
     delays_file(&f[F_DELAYS], delays);
     faults_file(&f[F_FAULTS], s);
-    for (int i = 0; i < F_N; i++)
+    for (int i = 0; i < n_files; i++)
         if ((rc = out_finish(&f[i], err)) != MX_OK)
             goto fail;
-    for (int i = 0; i < F_N; i++)
+    for (int i = 0; i < n_files; i++)
         if ((rc = out_commit(&f[i], err)) != MX_OK)
             goto fail;
     rc = MX_OK;
@@ -313,5 +383,6 @@ fail:
     for (int i = 0; i < F_N; i++)
         out_abort(&f[i]);
     free(sm.last_accepted), free(all), free(servers), free(scratch), free(delays);
+    free(tr.owner);
     return rc;
 }

@@ -23,6 +23,7 @@ struct runner_opts {
     uint64_t seed;         /* overrides [simulation] seed when have_seed */
     long replications;     /* 0 = the scenario's */
     bool reproducible;     /* write 0 as wall_seconds, so files are byte-identical */
+    bool trace;            /* write trace.csv: every connection attempt and outcome */
     uint64_t max_events;   /* per replication; 0 = no limit */
     /* Set by a signal handler: the run stops between events, writing nothing. */
     const volatile sig_atomic_t *interrupt;

@@ -33,6 +33,21 @@ static const struct scen_sender *cfg_of(const struct run *r, uint32_t inst)
     return &r->scen->senders[r->inst[inst].sender];
 }
 
+/* --trace: one branch when off. addr and server may be MX_NONE; since is when the
+ * attempt began. */
+static void trace(struct run *r, uint32_t m, enum trace_outcome oc, uint32_t addr, mx_time since)
+{
+    if (!r->on_trace)
+        return;
+    const struct msg *mp = msg_at(r, m);
+    mx_time now = loop_now(&r->loop);
+    struct trace_row row = {.time = now, .latency = now - since, .message = mp->id,
+                            .attempt = mp->attempts, .inst = mp->inst, .addr = addr,
+                            .server = addr == MX_NONE ? MX_NONE : r->addr_server[addr],
+                            .outcome = oc};
+    r->on_trace(r->trace_ctx, &row);
+}
+
 static void finish(struct run *r, uint32_t m, bool delivered)
 {
     struct msg *mp = msg_at(r, m);
@@ -66,6 +81,7 @@ void sender_accept(struct run *r, uint32_t inst, uint32_t dq)
     mp->dq = dq;
     mp->server = MX_NONE;
     mp->conn = MX_NONE;
+    mp->id = ++r->next_msg_id;
     if (mp->arrived >= r->scen->sim.warmup) {
         mp->flags |= MSG_COUNTED;
         r->totals.messages++;
@@ -84,6 +100,7 @@ static void backoff(struct run *r, uint32_t m)
     if (mp->flags & MSG_COUNTED)
         r->totals.deferrals++;
     if (age >= c->maximal_queue_lifetime) {
+        trace(r, m, TR_EXPIRED, MX_NONE, now);
         finish(r, m, false);
         return;
     }
@@ -109,6 +126,7 @@ void sender_suspend(struct run *r, uint32_t m)
 {
     if (msg_at(r, m)->flags & MSG_COUNTED)
         r->totals.suspended++;
+    trace(r, m, TR_SUSPENDED, MX_NONE, loop_now(&r->loop));
     backoff(r, m); /* R32: "delivery temporarily suspended" */
 }
 
@@ -166,7 +184,7 @@ static void reuse(struct run *r, uint32_t m, uint32_t c)
     struct msg *mp = msg_at(r, m);
     const struct conn *cp = pool_at(&r->conns, c);
     mp->conn = c;
-    mp->conn_at = cp->started;
+    mp->conn_at = loop_now(&r->loop); /* this delivery's start, for trace.csv */
     if (mp->flags & MSG_COUNTED)
         r->totals.reused++;
     server_reuse(r, cp->server, m);
@@ -198,7 +216,7 @@ static void try_next(struct run *r, uint32_t m)
             mp->wait_seq = loop_schedule(&r->loop, now + c->smtp_helo_timeout,
                                          EV_GREETING_TIMEOUT, m);
             return;
-        case CONNECT_TIMEOUT:
+        case CONNECT_TIMEOUT: /* traced when the timeout fires */
             host_failed(r, mp->inst, addr);
             mp->flags |= MSG_PAID_TIMEOUT;
             mp->wait_seq = loop_schedule(&r->loop, now + c->smtp_connect_timeout,
@@ -206,13 +224,16 @@ static void try_next(struct run *r, uint32_t m)
             return;
         case CONNECT_REFUSED: /* R18: next address once the RST is back */
             host_failed(r, mp->inst, addr);
-            if (rtt > 0) {
+            if (rtt > 0) { /* traced when the RST arrives */
+                mp->flags |= MSG_RST;
                 mp->wait_seq = loop_schedule(&r->loop, now + rtt, EV_CONNECT_FAIL, m);
                 return;
             }
+            trace(r, m, TR_REFUSED, addr, now);
             break;
         }
     }
+    trace(r, m, TR_DEFERRED, MX_NONE, now);
     site_failure(r, m);
 }
 
@@ -222,10 +243,12 @@ static void answered(struct run *r, uint32_t m)
     struct msg *mp = msg_at(r, m);
     switch ((enum dest_outcome)mp->outcome) {
     case DEST_BOUNCE: /* R5, R6, R8: not a site failure (R36) */
+        trace(r, m, TR_BOUNCED, MX_NONE, loop_now(&r->loop));
         qmgr_done(r, mp->dq, QMGR_GOOD);
         finish(r, m, false);
         return;
     case DEST_DEFER: /* R7, R8: a site failure (R36) */
+        trace(r, m, TR_DNS_DEFER, MX_NONE, loop_now(&r->loop));
         site_failure(r, m);
         return;
     case DEST_OK: { /* R38 step 1: a connection bound to the nexthop, oldest first */
@@ -286,10 +309,15 @@ void sender_on_dns_done(void *run, const struct ev *ev)
 void sender_on_connect_fail(void *run, const struct ev *ev)
 {
     struct run *r = run;
-    if (ev->seq != msg_at(r, ev->ref)->wait_seq) {
+    struct msg *mp = msg_at(r, ev->ref);
+    if (ev->seq != mp->wait_seq) {
         loop_stale(&r->loop);
         return;
     }
+    /* a timer fired: a connect timeout, or the RST after connect_latency */
+    trace(r, ev->ref, mp->flags & MSG_RST ? TR_REFUSED : TR_TIMEOUT, mp->try_addr[mp->i_try - 1],
+          mp->conn_at);
+    mp->flags &= (uint8_t)~MSG_RST;
     try_next(r, ev->ref);
 }
 
@@ -304,6 +332,7 @@ void sender_on_greeting_timeout(void *run, const struct ev *ev)
     server_abandon(r, mp->server, ev->ref);
     host_failed(r, mp->inst, mp->try_addr[mp->i_try - 1]);
     mp->flags |= MSG_PAID_TIMEOUT;
+    trace(r, ev->ref, TR_GREETING_TIMEOUT, mp->try_addr[mp->i_try - 1], mp->conn_at);
     try_next(r, ev->ref);
 }
 
@@ -316,6 +345,11 @@ void sender_on_session_end(void *run, const struct ev *ev)
     assert(ev->seq == mp->wait_seq);
     uint32_t s = mp->server, c = mp->conn;
     bool save = (mp->flags & MSG_SAVE) != 0;
+    if (r->on_trace) {
+        uint32_t addr = c == MX_NONE ? mp->try_addr[mp->i_try - 1]
+                                     : ((const struct conn *)pool_at(&r->conns, c))->addr;
+        trace(r, ev->ref, c == MX_NONE ? TR_DELIVERED : TR_REUSED, addr, mp->conn_at);
+    }
     if (c == MX_NONE)
         host_worked(r, mp->inst, mp->try_addr[mp->i_try - 1]);
     if (c == MX_NONE && !save) {

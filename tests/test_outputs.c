@@ -20,11 +20,14 @@ static char *slurp(const char *path)
 {
     FILE *f = fopen(path, "rb");
     cr_assert(f, "cannot open %s", path);
-    static char buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    rewind(f);
+    char *buf = malloc((size_t)len + 1);
+    size_t n = fread(buf, 1, (size_t)len, f);
     buf[n] = '\0';
     fclose(f);
-    return strdup(buf);
+    return buf;
 }
 
 static int sh(const char *cmd)
@@ -173,4 +176,31 @@ Test(outputs, plot_draws_every_chart)
             cr_assert_gt(st.st_size, 2000, "%s is too small", path);
         }
     cr_assert_eq(sh(MXSIM_BINARY " plot /nonexistent-dir"), 2);
+}
+
+/* --trace: one row per connection attempt and per delivery that ended without one.
+ * In seed 000's failover, every attempt on black-holed mail1 is a "timeout" row of
+ * exactly smtp_connect_timeout (30 s), and each message has one delivery row. */
+Test(outputs, trace_rows_tell_each_attempt)
+{
+    cr_assert_eq(sh(MXSIM_BINARY " run " SCEN "seed000-failover.ini --replications 1 --trace "
+                    "-o /tmp/mxsim-trace"), 0);
+    char *t = slurp("/tmp/mxsim-trace/trace.csv");
+    const char *head = "replication,time,message,attempt,sender,mx,address,server,outcome,latency\n";
+    cr_assert_eq(strncmp(t, head, strlen(head)), 0, "%.80s", t);
+    long timeouts = 0, deliveries = 0, bad = 0;
+    for (char *line = strtok(strchr(t, '\n') + 1, "\n"); line; line = strtok(NULL, "\n")) {
+        if (strstr(line, ",mail1,timeout,")) {
+            timeouts++;
+            bad += strcmp(strrchr(line, ',') + 1, "30") != 0;
+        }
+        deliveries += strstr(line, ",delivered,") || strstr(line, ",reused,");
+    }
+    char *s = slurp("/tmp/mxsim-trace/servers.csv");
+    free(t);
+    cr_assert_gt(timeouts, 100);
+    cr_assert_eq(bad, 0, "timeout rows whose latency is not 30 s");
+    char *summary = slurp("/tmp/mxsim-trace/summary.csv");
+    cr_assert_eq(deliveries, (long)cell(summary, "delivered"));
+    free(s), free(summary);
 }
