@@ -100,10 +100,16 @@ static const char *state_at_0(const struct run *r, uint32_t addr)
     if (s == MX_NONE)
         return "no server listens: connect times out (R19)";
     const struct srv *v = &r->srv[s];
-    if (v->blackhole_faults)
+    if (v->faults[FAULT_BLACKHOLE])
         return "black hole at time 0: connect times out (R19)";
-    if (v->refused_faults)
+    if (v->faults[FAULT_REFUSED])
         return "refused at time 0: next address at once (R18)";
+    if (v->faults[FAULT_NOGREET])
+        return "no greeting at time 0: greeting timeout, next address (R20)";
+    if (v->faults[FAULT_TEMPFAIL])
+        return "421 greeting at time 0: next address (R21)";
+    if (v->faults[FAULT_REJECT])
+        return "5xx greeting at time 0: next address, or bounce (R22)";
     return "up";
 }
 

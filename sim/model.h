@@ -22,7 +22,7 @@
  * that ended without one. Built only when run->on_trace is set. */
 enum trace_outcome {
     TR_DELIVERED, TR_REUSED, TR_REFUSED, TR_TIMEOUT, TR_GREETING_TIMEOUT, TR_DEFERRED,
-    TR_SUSPENDED, TR_BOUNCED, TR_DNS_DEFER, TR_EXPIRED
+    TR_SUSPENDED, TR_BOUNCED, TR_DNS_DEFER, TR_EXPIRED, TR_TEMPFAIL, TR_REJECTED
 };
 struct trace_row {
     mx_time time, latency; /* when it was known; how long since the attempt began */
@@ -36,7 +36,7 @@ enum ev_kind {
     EV_ARRIVAL,          /* traffic: ref = traffic index */
     EV_START,            /* sender: a message taken from a destination queue */
     EV_DNS_DONE,         /* sender: the delivery's DNS answers have come (R4, R60) */
-    EV_CONNECT_FAIL,     /* sender: the connect timeout fired (R19) */
+    EV_CONNECT_FAIL,     /* sender: an attempt failed: timeout, RST, 4xx/5xx greeting (R18-R22) */
     EV_GREETING_TIMEOUT, /* sender: no greeting within smtp_helo_timeout (R20, R63) */
     EV_SESSION_END,      /* server: a session ended, the message is delivered */
     EV_RETRY,            /* sender: a deferred message is picked up by a scan (R34) */
@@ -56,7 +56,6 @@ enum msg_flag {
     MSG_COUNTED = 1,
     MSG_PAID_TIMEOUT = 2,
     MSG_SAVE = 4, /* cache its session (R37) */
-    MSG_RST = 8,  /* its EV_CONNECT_FAIL is a refusal arriving, not a timeout */
 };
 
 /* A message in flight. Owned by sender.c; its prev/next links belong to whichever
@@ -72,6 +71,7 @@ struct msg {
     uint8_t n_try, i_try;
     uint8_t flags;
     uint8_t outcome; /* enum dest_outcome of the lookup, while its answer is awaited */
+    uint8_t pending; /* enum trace_outcome its EV_CONNECT_FAIL will report */
     uint32_t conn;   /* the cached connection its session runs on, or MX_NONE */
     mx_time conn_at; /* when its current connection was opened */
     uint64_t id;     /* 1, 2, ... in order of arrival: trace.csv's message */
@@ -157,7 +157,7 @@ struct srv { /* owned by server.c */
     struct rng_stream rng;
     uint32_t busy;
     uint32_t bl_head, bl_tail, bl_len; /* the listen backlog, FIFO (R67) */
-    uint32_t refused_faults, blackhole_faults; /* active fault windows */
+    uint32_t faults[FAULT_MODES]; /* open fault windows, by mode */
     /* counters, from warmup on */
     uint64_t accepted, refused, timed_out, tempfailed;
     uint64_t accepted_all; /* whatever the warmup: for timeseries deltas */

@@ -147,7 +147,8 @@ static void delays_file(struct out *o, const struct hist *h)
 static void faults_file(struct out *o, const struct scenario *s)
 {
     static const char *const cols[] = {"fault", "target", "mode", "start", "end"};
-    static const char *const modes[] = {"refused", "blackhole", "servfail"};
+    static const char *const modes[] = {"refused", "blackhole", "servfail",
+                                        "tempfail", "reject", "nogreet"};
     header(o, cols, 5);
     for (size_t i = 0; i < s->n_faults; i++) {
         const struct scen_fault *f = &s->faults[i];
@@ -232,7 +233,8 @@ static void on_trace(void *ctx, const struct trace_row *row)
 {
     static const char *const outcomes[] = {"delivered", "reused",  "refused",   "timeout",
                                            "greeting_timeout", "deferred", "suspended",
-                                           "bounced", "dns_defer", "expired"};
+                                           "bounced", "dns_defer", "expired", "tempfail",
+                                           "rejected"};
     struct tracer *t = ctx;
     const struct scenario *s = t->r->scen;
     const struct zone *z = s->zone;

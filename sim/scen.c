@@ -226,7 +226,8 @@ struct key {
 
 static const char *const mta_words[] = {"postfix", "ordered", "exim", "sendmail", NULL};
 static const char *const full_words[] = {"wait", "refuse", "drop", NULL};
-static const char *const mode_words[] = {"refused", "blackhole", "servfail", NULL};
+static const char *const mode_words[] = {"refused", "blackhole", "servfail", "tempfail",
+                                         "reject",  "nogreet",   NULL};
 static const char *const order_words[] = {"fixed", "cyclic", "random", "roundrobin", NULL};
 static const char *const rotate_words[] = {"no", "cyclic", "random", "roundrobin", NULL};
 static const char *const arrival_words[] = {"poisson", "constant", NULL};
@@ -252,6 +253,8 @@ static const struct key sender_keys[] = {
      NULL},
     {"smtp_helo_timeout", K_DUR, OFF(scen_sender, smtp_helo_timeout), "300s", 0, 0, NULL, NULL},
     {"smtp_mx_address_limit", K_INT, OFF(scen_sender, smtp_mx_address_limit), "5", 0, 1000000,
+     NULL, NULL},
+    {"smtp_skip_5xx_greeting", K_BOOL, OFF(scen_sender, smtp_skip_5xx_greeting), "yes", 0, 0,
      NULL, NULL},
     {"initial_destination_concurrency", K_INT, OFF(scen_sender, initial_destination_concurrency),
      "5", 1, 100000, NULL, NULL},
@@ -314,7 +317,7 @@ static const struct key server_keys[] = {
 static const struct key fault_keys[] = {
     {"target", K_REF, OFF(scen_fault, server), NULL, 0, 0, NULL, NULL},
     {"mode", K_ENUM, OFF(scen_fault, mode), NULL, 0, 0, mode_words,
-     "refused, blackhole or servfail (tempfail, reject and slow are not modelled yet)"},
+     "refused, blackhole, tempfail, reject, nogreet or servfail (slow is not modelled yet)"},
     {"at", K_DUR, OFF(scen_fault, at), NULL, 0, 0, NULL, NULL},
     {"for", K_FOREVER, OFF(scen_fault, len), "forever", 0, 0, NULL, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
@@ -929,7 +932,7 @@ static int resolve_target(struct build *b, size_t f, const char **servers)
     }
     if ((ft->mode == FAULT_SERVFAIL) != (ft->target != TARGET_SERVER))
         return fail_at(b->err, e, NULL, "mode %s needs %s as its target, got \"%s\"",
-                       ft->mode == FAULT_SERVFAIL ? "servfail" : "refused or blackhole",
+                       ft->mode == FAULT_SERVFAIL ? "servfail" : mode_words[ft->mode],
                        ft->mode == FAULT_SERVFAIL ? "dns or a DNS name" : "a server", e->value);
     return MX_OK;
 }

@@ -63,6 +63,7 @@ struct scen_sender {
     mx_time smtp_connect_timeout;       /* R19 */
     mx_time smtp_helo_timeout;          /* R20, R63 */
     long smtp_mx_address_limit;         /* R14 */
+    int smtp_skip_5xx_greeting;         /* R22 */
     long initial_destination_concurrency;           /* R29 */
     long default_destination_concurrency_limit;     /* R29 */
     long smtp_destination_concurrency_limit;        /* R29: $default_... */
@@ -95,7 +96,10 @@ struct scen_server {
     struct dist session_time;
 };
 
-enum scen_fault_mode { FAULT_REFUSED, FAULT_BLACKHOLE, FAULT_SERVFAIL };
+enum scen_fault_mode {
+    FAULT_REFUSED, FAULT_BLACKHOLE, FAULT_SERVFAIL, FAULT_TEMPFAIL, FAULT_REJECT, FAULT_NOGREET,
+    FAULT_MODES
+};
 enum scen_fault_target { TARGET_SERVER, TARGET_DNS, TARGET_NAME };
 
 struct scen_fault {

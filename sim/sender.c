@@ -190,9 +190,25 @@ static void reuse(struct run *r, uint32_t m, uint32_t c)
     server_reuse(r, cp->server, m);
 }
 
-/* R17 to R19, R26, R38: try the next address (a cached connection to it first), or
- * fail the site when none is left. A refused connection moves on at once; a
- * silent one costs smtp_connect_timeout. */
+/* An attempt failed; its outcome is known after wait (0: at once, the loop goes
+ * on). Returns true if the message now waits for EV_CONNECT_FAIL. */
+static bool failed_after(struct run *r, uint32_t m, enum trace_outcome oc, mx_time wait)
+{
+    struct msg *mp = msg_at(r, m);
+    host_failed(r, mp->inst, mp->try_addr[mp->i_try - 1]);
+    if (wait > 0) { /* traced when it fires */
+        mp->pending = (uint8_t)oc;
+        mp->wait_seq = loop_schedule(&r->loop, loop_now(&r->loop) + wait, EV_CONNECT_FAIL, m);
+        return true;
+    }
+    trace(r, m, oc, mp->try_addr[mp->i_try - 1], loop_now(&r->loop));
+    return false;
+}
+
+/* R17 to R22, R26, R38: try the next address (a cached connection to it first), or
+ * fail the site when none is left. A refused connection, or a 4xx or 5xx greeting,
+ * moves on after connect_latency; a silent server costs smtp_connect_timeout, a
+ * mute one smtp_helo_timeout. */
 static void try_next(struct run *r, uint32_t m)
 {
     struct msg *mp = msg_at(r, m);
@@ -216,21 +232,32 @@ static void try_next(struct run *r, uint32_t m)
             mp->wait_seq = loop_schedule(&r->loop, now + c->smtp_helo_timeout,
                                          EV_GREETING_TIMEOUT, m);
             return;
-        case CONNECT_TIMEOUT: /* traced when the timeout fires */
-            host_failed(r, mp->inst, addr);
+        case CONNECT_TIMEOUT: /* R19 */
             mp->flags |= MSG_PAID_TIMEOUT;
-            mp->wait_seq = loop_schedule(&r->loop, now + c->smtp_connect_timeout,
-                                         EV_CONNECT_FAIL, m);
+            failed_after(r, m, TR_TIMEOUT, c->smtp_connect_timeout);
             return;
-        case CONNECT_REFUSED: /* R18: next address once the RST is back */
-            host_failed(r, mp->inst, addr);
-            if (rtt > 0) { /* traced when the RST arrives */
-                mp->flags |= MSG_RST;
-                mp->wait_seq = loop_schedule(&r->loop, now + rtt, EV_CONNECT_FAIL, m);
+        case CONNECT_MUTE: /* R20: connected; the greeting never comes */
+            mp->flags |= MSG_PAID_TIMEOUT;
+            failed_after(r, m, TR_GREETING_TIMEOUT, rtt + c->smtp_helo_timeout);
+            return;
+        case CONNECT_REFUSED: /* R18 */
+            if (failed_after(r, m, TR_REFUSED, rtt))
                 return;
-            }
-            trace(r, m, TR_REFUSED, addr, now);
             break;
+        case CONNECT_TEMPFAIL: /* R21: 421: next address; never cached */
+            if (failed_after(r, m, TR_TEMPFAIL, rtt))
+                return;
+            break;
+        case CONNECT_REJECT: /* R22: skipped like a 4xx, or a bounce (R23, R36) */
+            if (c->smtp_skip_5xx_greeting) {
+                if (failed_after(r, m, TR_REJECTED, rtt))
+                    return;
+                break;
+            }
+            trace(r, m, TR_BOUNCED, addr, now);
+            qmgr_done(r, mp->dq, QMGR_GOOD);
+            finish(r, m, false);
+            return;
         }
     }
     trace(r, m, TR_DEFERRED, MX_NONE, now);
@@ -314,10 +341,7 @@ void sender_on_connect_fail(void *run, const struct ev *ev)
         loop_stale(&r->loop);
         return;
     }
-    /* a timer fired: a connect timeout, or the RST after connect_latency */
-    trace(r, ev->ref, mp->flags & MSG_RST ? TR_REFUSED : TR_TIMEOUT, mp->try_addr[mp->i_try - 1],
-          mp->conn_at);
-    mp->flags &= (uint8_t)~MSG_RST;
+    trace(r, ev->ref, (enum trace_outcome)mp->pending, mp->try_addr[mp->i_try - 1], mp->conn_at);
     try_next(r, ev->ref);
 }
 

@@ -7,7 +7,9 @@
  * that refuses").
  * SIMPLIFICATION(R64): a dropped SYN is never retried into a freed slot: the
  *   client waits out smtp_connect_timeout and moves on.
- * Faults (R65): "refused" resets new connections, "blackhole" drops their SYNs.
+ * Faults (R65): "refused" resets new connections, "blackhole" drops their SYNs,
+ * "nogreet" accepts them and never greets (R20), "tempfail" greets with 421 (R21),
+ * "reject" with a 5xx (R22). The worker of a failing server is not taken.
  * SIMPLIFICATION(R65): sessions running and connections already in the backlog
  * when a fault starts finish normally (the fault cuts off new connections only). */
 #include "server.h"
@@ -70,13 +72,22 @@ enum connect_result server_connect(struct run *r, uint32_t s, uint32_t m, mx_tim
 {
     struct srv *srv = srv_of(r, s);
     bool count = counting(r);
-    if (srv->blackhole_faults) {
+    /* R65: with several windows open, the one that fails earliest wins */
+    if (srv->faults[FAULT_BLACKHOLE]) {
         srv->timed_out += count;
         return CONNECT_TIMEOUT;
     }
-    if (srv->refused_faults) {
+    if (srv->faults[FAULT_REFUSED]) {
         srv->refused += count;
         return CONNECT_REFUSED;
+    }
+    if (srv->faults[FAULT_NOGREET]) {
+        srv->timed_out += count;
+        return CONNECT_MUTE;
+    }
+    if (srv->faults[FAULT_TEMPFAIL] || srv->faults[FAULT_REJECT]) {
+        srv->tempfailed += count;
+        return srv->faults[FAULT_TEMPFAIL] ? CONNECT_TEMPFAIL : CONNECT_REJECT;
     }
     if (srv->busy < srv->cfg->process_limit) {
         start_session(r, s, m, connect);
@@ -167,13 +178,15 @@ void server_reuse(struct run *r, uint32_t s, uint32_t m)
 
 bool server_down(const struct run *r, uint32_t s)
 {
-    return r->srv[s].blackhole_faults || r->srv[s].refused_faults;
+    const struct srv *v = &r->srv[s];
+    return v->faults[FAULT_BLACKHOLE] || v->faults[FAULT_REFUSED] || v->faults[FAULT_NOGREET] ||
+           v->faults[FAULT_TEMPFAIL] || v->faults[FAULT_REJECT];
 }
 
 void server_fault(struct run *r, uint32_t s, enum scen_fault_mode mode, int delta)
 {
     struct srv *srv = srv_of(r, s);
-    uint32_t *n = mode == FAULT_BLACKHOLE ? &srv->blackhole_faults : &srv->refused_faults;
+    uint32_t *n = &srv->faults[mode];
     assert(delta > 0 || *n > 0);
     *n = (uint32_t)((int64_t)*n + delta);
 }

@@ -19,6 +19,9 @@ enum connect_result {
     CONNECT_QUEUED,  /* all slots busy, the backlog had room: waiting for the greeting */
     CONNECT_REFUSED, /* RST: fault "refused", or when_full = refuse (R18, R65) */
     CONNECT_TIMEOUT, /* no SYN-ACK: fault "blackhole", or a full backlog (R19, R64) */
+    CONNECT_TEMPFAIL, /* a 421 greeting: fault "tempfail" (R21) */
+    CONNECT_REJECT,  /* a 5xx greeting: fault "reject" (R22) */
+    CONNECT_MUTE,    /* connected, no greeting ever: fault "nogreet" (R20) */
 };
 
 int server_init(struct run *r, uint32_t s, uint64_t seed);

@@ -145,3 +145,52 @@ Test(failover, lifetime_ends_in_a_bounce)
     run_fini(&r);
     scen_free(s);
 }
+
+/* R21: a 421 greeting sends the delivery to the next address after the handshake
+ * (connect_latency, here 0): no timeout paid, relay1 counts it as tempfailed. R22:
+ * a 5xx greeting is skipped the same way by default; with smtp_skip_5xx_greeting =
+ * no the message bounces at once. R20: a server that never greets costs
+ * smtp_helo_timeout (300 s). */
+Test(failover, greeting_faults)
+{
+    const char *tempfail[] = {"fault down.mode=tempfail"};
+    struct scenario *s = load_text(two_mx, tempfail, 1);
+    struct run r;
+    struct run_result res;
+    run_one(&r, s, 0, &res);
+    cr_assert_eq(res.delivered, res.messages);
+    cr_assert_eq(res.server[1].accepted, res.delivered);
+    cr_assert_eq(res.server[0].tempfailed, res.delivered);
+    cr_assert_eq(res.timeout_fraction, 0);
+    free(res.server);
+    run_fini(&r);
+    scen_free(s);
+
+    const char *reject[] = {"fault down.mode=reject"};
+    s = load_text(two_mx, reject, 1);
+    run_one(&r, s, 0, &res);
+    cr_assert_eq(res.delivered, res.messages);
+    cr_assert_eq(res.server[1].accepted, res.delivered);
+    free(res.server);
+    run_fini(&r);
+    scen_free(s);
+
+    const char *bounce[] = {"fault down.mode=reject", "sender s.smtp_skip_5xx_greeting=no"};
+    s = load_text(two_mx, bounce, 2);
+    run_one(&r, s, 0, &res);
+    cr_assert_eq(res.bounced, res.messages);
+    cr_assert_eq(res.server[1].accepted, 0); /* no other MX is tried (R23) */
+    free(res.server);
+    run_fini(&r);
+    scen_free(s);
+
+    const char *mute[] = {"fault down.mode=nogreet"};
+    s = load_text(two_mx, mute, 1);
+    run_one(&r, s, 0, &res);
+    cr_assert_eq(res.delivered, res.messages);
+    cr_assert_eq(res.timeout_fraction, 1.0);
+    cr_assert_eq(r.totals.delay.min, 300 * MX_NS_PER_S + mx_time_from_s(0.2));
+    free(res.server);
+    run_fini(&r);
+    scen_free(s);
+}
