@@ -171,7 +171,7 @@ int explain_print(const struct scenario *s, const struct explain_opts *o, FILE *
         return rc ? rc : MX_ENOMEM;
     }
     struct dest d;
-    policy_hop_init(s, snd, hop, &d);
+    policy_hop_init(s, snd, snd->n_relay ? &snd->hops[0] : NULL, hop, &d);
     uint32_t inst = r.inst_base[k];
     struct resolver_rt *res = &r.res[r.inst[inst].resolver];
     if (d.literal == ZONE_NONE && d.mx)

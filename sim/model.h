@@ -73,6 +73,7 @@ struct msg {
     uint8_t outcome; /* enum dest_outcome of the lookup, while its answer is awaited */
     uint8_t pending; /* enum trace_outcome its EV_CONNECT_FAIL will report */
     uint32_t conn;   /* the cached connection its session runs on, or MX_NONE */
+    uint32_t hop;    /* the run->dest its delivery is trying now (R3) */
     mx_time conn_at; /* when its current connection was opened */
     uint64_t id;     /* 1, 2, ... in order of arrival: trace.csv's message */
     uint32_t try_addr[MX_TRY_MAX];
@@ -114,6 +115,7 @@ struct dest {
     bool mx;          /* look up MX (no brackets) */
     bool relay;       /* it is the relayhost: hard failures defer (R7) */
     bool cache_always; /* listed in smtp_connection_cache_destinations (R37) */
+    uint32_t next;    /* the next hop to try when this one fails (R3, R25), or MX_NONE */
 };
 
 struct dq { /* owned by qmgr.c: one per (instance, nexthop), R1 */

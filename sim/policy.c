@@ -45,20 +45,20 @@ static bool listed(const char *list, const char *nexthop)
     return false;
 }
 
-int policy_hop_init(const struct scenario *s, const struct scen_sender *snd, const char *nexthop,
-                    struct dest *d)
+void policy_hop_init(const struct scenario *s, const struct scen_sender *snd,
+                     const struct scen_hop *hop, const char *name, struct dest *d)
 {
     memset(d, 0, sizeof *d);
-    d->relay = snd->relay_target != NULL;
-    d->mx = !d->relay || snd->relay_mx;
+    d->relay = hop != NULL; /* R7: a relayhost or fallback relay defers hard failures */
+    d->mx = !hop || hop->mx;
     d->literal = ZONE_NONE;
-    d->name = zone_name(s->zone, nexthop);
-    if (snd->relay_literal) {
-        d->literal = zone_addr(s->zone, nexthop); /* scen interns relayhost literals */
+    d->next = MX_NONE;
+    d->name = zone_name(s->zone, name);
+    if (hop && hop->literal) {
+        d->literal = zone_addr(s->zone, name); /* scen interns relayhost literals */
         assert(d->literal != ZONE_NONE);
     }
-    d->cache_always = listed(snd->smtp_connection_cache_destinations, nexthop);
-    return MX_OK;
+    d->cache_always = listed(snd->smtp_connection_cache_destinations, name);
 }
 
 static int grow_scratch(struct run *r, uint32_t need)

@@ -13,9 +13,10 @@
 
 struct resolver_rt;
 
-/* The nexthop of each (sender, nexthop) pair, resolved from the scenario once. */
-int policy_hop_init(const struct scenario *s, const struct scen_sender *snd, const char *nexthop,
-                    struct dest *d);
+/* A nexthop, resolved from the scenario once: hop is a relayhost or fallback relay
+ * entry, or NULL for a recipient domain (name). */
+void policy_hop_init(const struct scenario *s, const struct scen_sender *snd,
+                     const struct scen_hop *hop, const char *name, struct dest *d);
 
 /* R2, R4 to R10: the nexthop's addresses, sorted by preference and in resolver
  * order within one (R12), into r->scratch (*n of them). Adds the DNS time to

@@ -26,15 +26,19 @@ static uint64_t stream_seed(uint64_t seed, uint64_t point, uint64_t rep, const c
 }
 
 /* The nexthops of each sender (R1): its relayhost, or each recipient domain its
- * traffic sends to, in order of first appearance. */
+ * traffic sends to, in order of first appearance: dest_base[sender] + i. Behind
+ * them, per sender, the chain of further hops (R3): the other relayhosts, then the
+ * fallback relays; every primary nexthop's next is the chain's first. */
 static int build_nexthops(struct run *r, struct mx_err *err)
 {
     const struct scenario *s = r->scen;
-    size_t ns = s->n_senders;
+    size_t ns = s->n_senders, most = s->n_traffic + ns + 1;
+    for (size_t k = 0; k < ns; k++)
+        most += s->senders[k].n_hops;
     r->dest_base = calloc(ns + 1, sizeof *r->dest_base);
     r->n_nexthops = calloc(ns + 1, sizeof *r->n_nexthops);
-    r->dest = calloc(s->n_traffic + ns + 1, sizeof *r->dest);
-    const char **names = calloc(s->n_traffic + ns + 1, sizeof *names);
+    r->dest = calloc(most, sizeof *r->dest);
+    const char **names = calloc(most, sizeof *names);
     if (!r->dest_base || !r->n_nexthops || !r->dest || !names) {
         free(names);
         return mx_fail(err, MX_ENOMEM, "out of memory");
@@ -42,22 +46,31 @@ static int build_nexthops(struct run *r, struct mx_err *err)
     uint32_t n = 0;
     for (size_t k = 0; k < ns; k++) {
         const struct scen_sender *snd = &s->senders[k];
+        const struct scen_hop *relay = snd->n_relay ? &snd->hops[0] : NULL;
         r->dest_base[k] = n;
         for (size_t t = 0; t < s->n_traffic; t++) {
             if (s->traffic[t].sender != k)
                 continue;
-            const char *hop = snd->relay_target ? snd->relay_target : s->traffic[t].to;
+            const char *hop = relay ? relay->target : s->traffic[t].to;
             uint32_t i = r->dest_base[k];
             while (i < n && strcmp(names[i], hop) != 0)
                 i++;
             if (i == n) {
                 names[n] = hop;
-                policy_hop_init(s, snd, hop, &r->dest[n]);
+                policy_hop_init(s, snd, relay, hop, &r->dest[n]);
                 n++;
             }
             r->traffic[t].nexthop = i - r->dest_base[k];
         }
         r->n_nexthops[k] = n - r->dest_base[k];
+        uint32_t chain = n;
+        for (size_t h = relay ? 1 : 0; h < snd->n_hops; h++, n++) {
+            policy_hop_init(s, snd, &snd->hops[h], snd->hops[h].target, &r->dest[n]);
+            if (n > chain)
+                r->dest[n - 1].next = n;
+        }
+        for (uint32_t i = r->dest_base[k]; n > chain && i < chain; i++)
+            r->dest[i].next = chain;
     }
     free(names);
     return MX_OK;

@@ -247,6 +247,7 @@ static const struct key sender_keys[] = {
      "postfix, ordered, exim or sendmail"},
     {"instances", K_INT, OFF(scen_sender, instances), "1", 1, SCEN_MAX_INSTANCES, NULL, NULL},
     {"relayhost", K_STR, OFF(scen_sender, relayhost), "", 0, 0, NULL, NULL},
+    {"smtp_fallback_relay", K_STR, OFF(scen_sender, smtp_fallback_relay), "", 0, 0, NULL, NULL},
     {"smtp_randomize_addresses", K_BOOL, OFF(scen_sender, smtp_randomize_addresses), "yes", 0, 0,
      NULL, NULL},
     {"smtp_connect_timeout", K_DUR, OFF(scen_sender, smtp_connect_timeout), "30s", 0, 0, NULL,
@@ -966,18 +967,13 @@ static int resolve_refs(struct build *b)
     return rc;
 }
 
-/* R2: "[host]", "[host]:port", "[192.0.2.1]", "host", "domain", "host:port". */
-static int parse_relayhost(struct build *b, struct scen_sender *snd, const struct section *sec)
+/* R2: one hop: "[host]", "[host]:port", "[192.0.2.1]", "host", "domain", "host:port".
+ * Fills hop, or fails naming what was written (whole, v). */
+static int parse_hop(struct build *b, const struct entry *e, const char *v, const char *one,
+                     struct scen_hop *hop)
 {
     char buf[300], canon[300];
-    const char *v = snd->relayhost;
-    if (!*v)
-        return MX_OK;
-    const struct entry *e = sec->first[2] ? sec->first[2] : sec->header; /* [2]: relayhost */
-    if (strchr(v, ',') || strchr(v, ' '))
-        return fail_at(b->err, e, NULL, "expected one next hop; lists of relayhosts (Postfix 3.5+, "
-                                        "R3) are not modelled yet, got \"%s\"", v);
-    snprintf(buf, sizeof buf, "%s", v);
+    snprintf(buf, sizeof buf, "%s", one);
     char *host = buf, *port = NULL;
     bool bracket = buf[0] == '[';
     if (bracket) {
@@ -995,15 +991,50 @@ static int parse_relayhost(struct build *b, struct scen_sender *snd, const struc
     if (port && units_parse_int(port, 1, 65535, &p, b->err) != MX_OK)
         return fail_at(b->err, e, NULL, "expected a port from 1 to 65535 after \":\", got \"%s\"", v);
     struct mx_err ignore = {0};
-    if (bracket && zone_canon_addr(host, canon, sizeof canon, &ignore) == MX_OK) {
-        snd->relay_literal = true;
-    } else if (zone_canon_name(host, canon, sizeof canon, b->err) != MX_OK) {
+    hop->literal = bracket && zone_canon_addr(host, canon, sizeof canon, &ignore) == MX_OK;
+    if (!hop->literal && zone_canon_name(host, canon, sizeof canon, b->err) != MX_OK)
         return fail_at(b->err, e, NULL, "expected [host], [host]:port, [address], host or domain, "
                                         "got \"%s\"", v);
-    }
-    snd->relay_mx = !bracket;
-    if (!(snd->relay_target = sdup(b->s, canon)))
+    hop->mx = !bracket;
+    if (!(hop->target = sdup(b->s, canon)))
         return mx_fail(b->err, MX_ENOMEM, "out of memory");
+    return MX_OK;
+}
+
+/* Appends the hops of a list (separated by commas or white space, R3). */
+static int parse_hops(struct build *b, struct scen_sender *snd, const struct entry *e,
+                      const char *v)
+{
+    char buf[SCEN_MAX_LINE + 1];
+    snprintf(buf, sizeof buf, "%s", v);
+    for (char *save, *tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save))
+        if (parse_hop(b, e, v, tok, &snd->hops[snd->n_hops++]) != MX_OK)
+            return MX_EINPUT;
+    return MX_OK;
+}
+
+/* R2, R3, R25: relayhost (a list since Postfix 3.5), then smtp_fallback_relay. */
+static int parse_relayhost(struct build *b, struct scen_sender *snd, const struct section *sec)
+{
+    size_t n = 2;
+    for (const char *p = snd->relayhost; *p; p++)
+        n += *p == ',' || *p == ' ';
+    for (const char *p = snd->smtp_fallback_relay; *p; p++)
+        n += *p == ',' || *p == ' ';
+    if (!(snd->hops = salloc(b->s, n * sizeof *snd->hops)))
+        return mx_fail(b->err, MX_ENOMEM, "out of memory");
+    const struct entry *e = sec->first[2] ? sec->first[2] : sec->header; /* [2]: relayhost */
+    if (parse_hops(b, snd, e, snd->relayhost) != MX_OK)
+        return MX_EINPUT;
+    snd->n_relay = snd->n_hops;
+    e = sec->first[3] ? sec->first[3] : sec->header; /* [3]: smtp_fallback_relay */
+    if (parse_hops(b, snd, e, snd->smtp_fallback_relay) != MX_OK)
+        return MX_EINPUT;
+    if (snd->n_relay) {
+        snd->relay_target = snd->hops[0].target;
+        snd->relay_mx = snd->hops[0].mx;
+        snd->relay_literal = snd->hops[0].literal;
+    }
     return MX_OK;
 }
 
@@ -1069,9 +1100,10 @@ static int check_model(struct build *b)
             if (zone_addr_intern(s->zone, s->servers[i].address[a], &id) != MX_OK)
                 return mx_fail(b->err, MX_ENOMEM, "out of memory");
     for (size_t i = 0; i < s->n_senders; i++)
-        if (s->senders[i].relay_literal &&
-            zone_addr_intern(s->zone, s->senders[i].relay_target, &id) != MX_OK)
-            return mx_fail(b->err, MX_ENOMEM, "out of memory");
+        for (size_t h = 0; h < s->senders[i].n_hops; h++)
+            if (s->senders[i].hops[h].literal &&
+                zone_addr_intern(s->zone, s->senders[i].hops[h].target, &id) != MX_OK)
+                return mx_fail(b->err, MX_ENOMEM, "out of memory");
     if (s->n_traffic == 0) {
         b->err->file = b->r->path;
         return mx_fail(b->err, MX_EINPUT, "expected at least one [traffic NAME] section");

@@ -32,6 +32,13 @@ struct scen_sim {
 
 enum scen_mta { MTA_POSTFIX, MTA_ORDERED, MTA_EXIM, MTA_SENDMAIL };
 
+/* One next hop of a relayhost or smtp_fallback_relay list (R2, R3). */
+struct scen_hop {
+    const char *target; /* canonical name, or address text for a literal */
+    bool mx;            /* host or domain: MX lookup, then addresses */
+    bool literal;       /* [192.0.2.1]: that address only */
+};
+
 /* How a record set is ordered (resolver.h): the same words serve rrset_order and
  * rotate ("no" for rotate is ORDER_FIXED). */
 enum scen_order { ORDER_FIXED, ORDER_CYCLIC, ORDER_RANDOM, ORDER_ROUNDROBIN };
@@ -55,10 +62,13 @@ struct scen_sender {
     enum scen_mta mta;
     long instances;
     const char *relayhost;              /* as written; "" = the recipient domain (R1) */
-    /* relayhost parsed (R2): the name or address looked up, and how. */
-    const char *relay_target;           /* canonical name or address; NULL if no relayhost */
-    bool relay_mx;                      /* host or domain: MX lookup, then addresses */
-    bool relay_literal;                 /* [192.0.2.1]: that address only */
+    const char *smtp_fallback_relay;    /* as written (R3, R25) */
+    /* Both parsed (R2, R3): n_relay relayhost hops, then the fallback relays. */
+    struct scen_hop *hops;
+    size_t n_relay, n_hops;
+    /* The first relayhost hop, or NULL target without a relayhost. */
+    const char *relay_target;
+    bool relay_mx, relay_literal;
     int smtp_randomize_addresses;       /* R11, R12 */
     mx_time smtp_connect_timeout;       /* R19 */
     mx_time smtp_helo_timeout;          /* R20, R63 */

@@ -190,6 +190,8 @@ static void reuse(struct run *r, uint32_t m, uint32_t c)
     server_reuse(r, cp->server, m);
 }
 
+static bool next_hop(struct run *r, uint32_t m);
+
 /* An attempt failed; its outcome is known after wait (0: at once, the loop goes
  * on). Returns true if the message now waits for EV_CONNECT_FAIL. */
 static bool failed_after(struct run *r, uint32_t m, enum trace_outcome oc, mx_time wait)
@@ -260,6 +262,8 @@ static void try_next(struct run *r, uint32_t m)
             return;
         }
     }
+    if (next_hop(r, m)) /* R3, R25 */
+        return;
     trace(r, m, TR_DEFERRED, MX_NONE, now);
     site_failure(r, m);
 }
@@ -270,11 +274,15 @@ static void answered(struct run *r, uint32_t m)
     struct msg *mp = msg_at(r, m);
     switch ((enum dest_outcome)mp->outcome) {
     case DEST_BOUNCE: /* R5, R6, R8: not a site failure (R36) */
+        if (next_hop(r, m)) /* R6, R25: not found: the fallback relay */
+            return;
         trace(r, m, TR_BOUNCED, MX_NONE, loop_now(&r->loop));
         qmgr_done(r, mp->dq, QMGR_GOOD);
         finish(r, m, false);
         return;
     case DEST_DEFER: /* R7, R8: a site failure (R36) */
+        if (next_hop(r, m)) /* R7: a configured fallback relay is tried */
+            return;
         trace(r, m, TR_DNS_DEFER, MX_NONE, loop_now(&r->loop));
         site_failure(r, m);
         return;
@@ -289,20 +297,15 @@ static void answered(struct run *r, uint32_t m)
     }
 }
 
-/* R4, R17, R45: every delivery starts afresh: a new lookup (even when a cached
- * connection will carry it), a new order. The first connection waits for the DNS
- * time, if any (R60). */
-void sender_start(struct run *r, uint32_t m)
+/* R4, R45: look up the hop mp->hop, draw its try order; the first connection
+ * waits for the DNS time, if any (R60). */
+static void look_up(struct run *r, uint32_t m)
 {
     struct msg *mp = msg_at(r, m);
     struct inst *in = &r->inst[mp->inst];
-    const struct dest *d = &r->dest[r->dq[mp->dq].dest];
+    const struct dest *d = &r->dest[mp->hop];
     uint32_t n;
     mx_time latency = 0;
-    mp->attempts++;
-    mp->flags &= (uint8_t)~MSG_SAVE;
-    if (qmgr_cache_wanted(r, mp->dq)) /* R37: asked for when selected */
-        mp->flags |= MSG_SAVE;
     mp->outcome = (uint8_t)policy_lookup(r, d, &r->res[in->resolver], &n, &latency);
     mp = msg_at(r, m);
     if (mp->outcome == DEST_OK && (n = policy_rank(r, r->scratch, n, mp->inst)) == 0)
@@ -314,6 +317,32 @@ void sender_start(struct run *r, uint32_t m)
         return;
     }
     answered(r, m);
+}
+
+/* R3, R25: this hop is unreachable or not found: go on to the next relayhost or
+ * fallback relay, if any, with its own lookup and limits. */
+static bool next_hop(struct run *r, uint32_t m)
+{
+    struct msg *mp = msg_at(r, m);
+    uint32_t next = r->dest[mp->hop].next;
+    if (next == MX_NONE)
+        return false;
+    mp->hop = next;
+    look_up(r, m);
+    return true;
+}
+
+/* R4, R17, R45: every delivery starts afresh: a new lookup (even when a cached
+ * connection will carry it), a new order. */
+void sender_start(struct run *r, uint32_t m)
+{
+    struct msg *mp = msg_at(r, m);
+    mp->attempts++;
+    mp->flags &= (uint8_t)~MSG_SAVE;
+    if (qmgr_cache_wanted(r, mp->dq)) /* R37: asked for when selected */
+        mp->flags |= MSG_SAVE;
+    mp->hop = r->dq[mp->dq].dest;
+    look_up(r, m);
 }
 
 void sender_on_start(void *run, const struct ev *ev)

@@ -194,3 +194,51 @@ Test(failover, greeting_faults)
     run_fini(&r);
     scen_free(s);
 }
+
+/* R3, R25: when every address of the relayhost fails, the fallback relays are
+ * tried in order in the same delivery: nothing is deferred. A relayhost list does
+ * the same (Postfix 3.5+). A hard DNS failure also moves on (R25), a 5xx reply does
+ * not (R23). */
+Test(failover, fallback_relays_take_over_in_the_same_delivery)
+{
+    const char *fb[] = {"sender s.relayhost=[relay1.d]", "sender s.smtp_fallback_relay=[relay2.d]"};
+    struct scenario *s = load_text(two_mx, fb, 2);
+    struct run r;
+    struct run_result res;
+    run_one(&r, s, 0, &res);
+    cr_assert_eq(res.delivered, res.messages);
+    cr_assert_eq(res.deferrals, 0);
+    cr_assert_eq(res.server[1].accepted, res.delivered);
+    cr_assert_eq(res.server[0].refused, res.delivered);
+    free(res.server);
+    run_fini(&r);
+    scen_free(s);
+
+    const char *list[] = {"sender s.relayhost=[relay1.d], [relay2.d]"};
+    s = load_text(two_mx, list, 1);
+    run_one(&r, s, 0, &res);
+    cr_assert_eq(res.deferrals, 0);
+    cr_assert_eq(res.server[1].accepted, res.messages);
+    free(res.server);
+    run_fini(&r);
+    scen_free(s);
+
+    const char *nx[] = {"traffic t.to=nowhere.d", "sender s.smtp_fallback_relay=[relay2.d]"};
+    s = load_text(two_mx, nx, 2);
+    run_one(&r, s, 0, &res);
+    cr_assert_eq(res.bounced, 0);
+    cr_assert_eq(res.server[1].accepted, res.messages);
+    free(res.server);
+    run_fini(&r);
+    scen_free(s);
+
+    const char *reject[] = {"sender s.relayhost=[relay1.d]", "sender s.smtp_fallback_relay=[relay2.d]",
+                            "fault down.mode=reject", "sender s.smtp_skip_5xx_greeting=no"};
+    s = load_text(two_mx, reject, 4);
+    run_one(&r, s, 0, &res);
+    cr_assert_eq(res.bounced, res.messages);
+    cr_assert_eq(res.server[1].accepted, 0);
+    free(res.server);
+    run_fini(&r);
+    scen_free(s);
+}
