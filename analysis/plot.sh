@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Charts (PNG and SVG, gnuplot) from the CSVs of one run: bash analysis/plot.sh DIR
 # Writes DIR/plots/{accepted,sessions,backlog,deferred,delay-cdf,share}.{png,svg} and
-# prints the PNGs' paths. mxsim plot DIR runs this.
+# prints the PNGs' paths (the time charts need timeseries rows, the CDF delivered
+# mail). mxsim plot DIR runs this.
 set -euo pipefail
 dir=${1:?usage: plot.sh DIR}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,9 +29,19 @@ awk -F, 'NR > 1 { n[$4]++; s[$4] += $6; if (!($4 in lo) || $6 < lo[$4]) lo[$4] =
                   if (!($4 in hi) || $6 > hi[$4]) hi[$4] = $6; if (!($4 in ord)) ord[$4] = k++ }
          END { for (x in n) printf "%d,%s,%.6f,%.6f,%.6f\n", ord[x], x, s[x] / n[x], lo[x], hi[x] }' \
     "$dir/servers.csv" | sort -n | cut -d, -f2- > "$means"
+charts=(share)
+rows() { awk 'NR > 1 { n++ } END { print n + 0 }' "$1"; }
+[ "$(rows "$dir/timeseries.csv")" -gt 0 ] && charts+=(accepted sessions backlog deferred)
+[ "$(rows "$dir/delays.csv")" -gt 0 ] && charts+=(delay-cdf)
 for ext in png svg; do
-    gnuplot -e "dir='$dir'; tmp='$tmp'; servers='$servers'; senders='$senders'; step=${step:-60}; ext='$ext'" \
-        "$here/timeseries.gp"
+    if [[ " ${charts[*]} " == *" accepted "* ]]; then
+        gnuplot -e "dir='$dir'; tmp='$tmp'; servers='$servers'; senders='$senders'; step=${step:-60}; ext='$ext'" \
+            "$here/timeseries.gp"
+    fi
+    if [[ " ${charts[*]} " == *" delay-cdf "* ]]; then
+        gnuplot -e "dir='$dir'; ext='$ext'" "$here/delays.gp"
+    fi
     gnuplot -e "dir='$dir'; means='$means'; ext='$ext'" "$here/servers.gp"
 done
-for p in accepted sessions backlog deferred delay-cdf share; do echo "$dir/plots/$p.png"; done
+for p in "${charts[@]}"; do echo "$dir/plots/$p.png"; done
+[ ${#charts[@]} -eq 6 ] || echo "plot.sh: no timeseries (sample = 0) or no delivered message: fewer charts" >&2

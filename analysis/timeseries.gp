@@ -1,4 +1,4 @@
-# Charts from one run's timeseries.csv (the first replication) and delays.csv.
+# Charts from one run's timeseries.csv (the first replication).
 # Called by analysis/plot.sh with: dir; tmp, holding 1.csv, 2.csv, ... (each server's
 # rows, in the order of the names in servers) and faults.gp (fault windows as
 # shaded rectangles); servers; senders; step (s); ext (png or svg).
@@ -44,13 +44,3 @@ do for [i=1:words(senders)] { stats f(1) using (column(5+i)) nooutput; top = STA
 set yrange [0:(top > 0 ? top * 1.1 : 1)]
 plot for [i=1:words(senders)] f(1) using ($1/60):(column(5+i)) title word(senders, i) lw 2
 
-unset object
-set output dir."/plots/delay-cdf.".ext
-set title "Delivery delay: fraction of messages delivered within a given time (all replications)"
-set xlabel "delay (seconds, log scale)"
-set ylabel "fraction of delivered messages"
-set logscale x
-set yrange [0:1.02]
-set key inside right bottom
-set mytics 2
-plot dir."/delays.csv" using 1:3 skip 1 with steps lw 2 title "delivered within"

@@ -44,6 +44,7 @@ enum ev_kind {
     EV_SAMPLE,           /* run: a timeseries sample is due */
     EV_REVIVE,           /* qmgr: a dead destination's minimal_backoff_time is over (R32) */
     EV_CONN_IDLE,        /* scache: a cached connection idled out (R39) */
+    EV_ADMIT,            /* qmgr: a message enters the active queue (R28) */
     EV_KINDS
 };
 
@@ -150,6 +151,10 @@ struct inst { /* owned by sender.c; the cache list by scache.c */
     uint32_t dq_base; /* its destination queues: dq_base + nexthop index */
     uint32_t resolver; /* index into run->res */
     uint64_t process_seed; /* sendmail's per-process mxrand seed (R51) */
+    /* R28, owned by qmgr.c: messages in the active queue, and those waiting to enter
+     * it, new mail first, then deferred mail whose scan came. */
+    uint32_t active;
+    uint32_t in_head, in_tail, re_head, re_tail;
     struct hoststat *hs;   /* exim, sendmail: per address, made at the first failure */
     uint32_t deferred;
 };

@@ -50,7 +50,7 @@ static void start(struct run *r, uint32_t dq, uint32_t m, bool now)
     msg_at(r, m)->wait_seq = loop_schedule(&r->loop, loop_now(&r->loop), EV_START, m);
 }
 
-void qmgr_submit(struct run *r, uint32_t m)
+static void submit(struct run *r, uint32_t m)
 {
     uint32_t dq = msg_at(r, m)->dq;
     struct dq *q = &r->dq[dq];
@@ -71,6 +71,72 @@ void qmgr_submit(struct run *r, uint32_t m)
     else
         q->head = m;
     q->tail = m;
+}
+
+static void push(struct run *r, uint32_t *head, uint32_t *tail, uint32_t m)
+{
+    msg_at(r, m)->next = MX_NONE;
+    if (*tail != MX_NONE)
+        msg_at(r, *tail)->next = m;
+    else
+        *head = m;
+    *tail = m;
+}
+
+static uint32_t pop(struct run *r, uint32_t *head, uint32_t *tail)
+{
+    uint32_t m = *head;
+    *head = msg_at(r, m)->next;
+    if (*head == MX_NONE)
+        *tail = MX_NONE;
+    return m;
+}
+
+static uint32_t active_limit(const struct run *r, uint32_t inst)
+{
+    const struct scen_sender *c = &r->scen->senders[r->inst[inst].sender];
+    return postfix_like(c) ? (uint32_t)c->qmgr_message_active_limit : UINT32_MAX;
+}
+
+void qmgr_admit(struct run *r, uint32_t m, bool fresh)
+{
+    struct inst *in = &r->inst[msg_at(r, m)->inst];
+    uint32_t inst = msg_at(r, m)->inst;
+    if (in->active < active_limit(r, inst) && in->in_head == MX_NONE && in->re_head == MX_NONE) {
+        in->active++;
+        submit(r, m);
+    } else if (fresh) {
+        push(r, &in->in_head, &in->in_tail, m);
+    } else {
+        push(r, &in->re_head, &in->re_tail, m);
+    }
+}
+
+/* Room in the active queue: the next waiting message enters it, through an event at
+ * the same instant (a message that fails at once would otherwise recurse). */
+void qmgr_left(struct run *r, uint32_t inst)
+{
+    struct inst *in = &r->inst[inst];
+    assert(in->active > 0);
+    in->active--;
+    if (in->active >= active_limit(r, inst))
+        return;
+    uint32_t m;
+    if (in->in_head != MX_NONE)
+        m = pop(r, &in->in_head, &in->in_tail);
+    else if (in->re_head != MX_NONE)
+        m = pop(r, &in->re_head, &in->re_tail);
+    else
+        return;
+    in->active++;
+    msg_at(r, m)->wait_seq = loop_schedule(&r->loop, loop_now(&r->loop), EV_ADMIT, m);
+}
+
+void qmgr_on_admit(void *run, const struct ev *ev)
+{
+    struct run *r = run;
+    assert(ev->seq == msg_at(r, ev->ref)->wait_seq);
+    submit(r, ev->ref);
 }
 
 /* R30: +1 per good delivery, while below the limit and below busy + initial. */

@@ -1,7 +1,8 @@
 /* qmgr.h -- Postfix's queue manager, per destination queue (instance x nexthop, R1):
  * the concurrency window with its feedback (R29 to R31), dead destinations (R32),
  * and the on-demand connection-caching decision (R37).
- * Owns:   struct dq (window, busy count, waiting FIFO, dead state, cache flag).
+ * Owns:   struct dq (window, busy count, waiting FIFO, dead state, cache flag), and
+ *         each instance's active-queue count and admission queues (R28).
  * Calls:  sender_start for a message it lets go, sender_suspend for one it defers
  *         without a delivery ("delivery temporarily suspended"); loop_schedule.
  * Invariants: (1) a delivery starts only while busy < window (busy may exceed
@@ -21,8 +22,13 @@ enum qmgr_feedback {
     QMGR_SITE_FAIL, /* every address failed, or DNS failed temporarily (R36) */
 };
 
-/* A new or retried message for its destination queue. */
-void qmgr_submit(struct run *r, uint32_t m);
+/* R28: a new (fresh = true) or retried message asks to enter its instance's active
+ * queue: at once if it holds fewer than qmgr_message_active_limit messages, else it
+ * waits, new mail before retried mail. */
+void qmgr_admit(struct run *r, uint32_t m, bool fresh);
+/* A message left the active queue (delivered, bounced or deferred). */
+void qmgr_left(struct run *r, uint32_t inst);
+void qmgr_on_admit(void *run, const struct ev *ev);
 /* A delivery of queue dq ended with this feedback. */
 void qmgr_done(struct run *r, uint32_t dq, enum qmgr_feedback fb);
 /* R37: should the delivery being started on dq save its connection afterwards? */

@@ -126,6 +126,8 @@ static int build_instances(struct run *r, uint64_t seed, uint64_t point, uint64_
                 r->dq[q] = (struct dq){.inst = i, .dest = r->dest_base[k] + h, .head = MX_NONE,
                                        .tail = MX_NONE, .last_done = -1};
             r->inst[i].cache_head = r->inst[i].cache_tail = MX_NONE;
+            r->inst[i].in_head = r->inst[i].in_tail = MX_NONE;
+            r->inst[i].re_head = r->inst[i].re_tail = MX_NONE;
             const char *nm = s->senders[k].name;
             long tag = s->senders[k].instances > 1 ? c : -1;
             if (rng_init(&r->inst[i].rng, stream_seed(seed, point, rep, "sender", nm, tag)))
@@ -202,6 +204,7 @@ int run_init(struct run *r, const struct scenario *s, uint64_t seed, uint64_t po
     loop_on(&r->loop, EV_SAMPLE, on_sample, r);
     loop_on(&r->loop, EV_REVIVE, qmgr_on_revive, r);
     loop_on(&r->loop, EV_CONN_IDLE, scache_on_idle, r);
+    loop_on(&r->loop, EV_ADMIT, qmgr_on_admit, r);
     r->traffic = calloc(s->n_traffic + 1, sizeof *r->traffic);
     if (!r->traffic)
         return mx_fail(err, MX_ENOMEM, "out of memory");

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "out.h"
 #include "run.h"
@@ -346,6 +347,12 @@ int runner_run(const struct scenario *s, const struct runner_opts *o, struct mx_
     hist_init(delays);
     if ((rc = out_mkdir(o->out_dir, err)) != MX_OK)
         goto fail;
+    /* An earlier run's files would pass for this run's if this one fails. */
+    for (int i = 0; i < F_N; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", o->out_dir, file_names[i]);
+        unlink(path);
+    }
     for (int i = 0; i < n_files; i++)
         if ((rc = out_open(&f[i], o->out_dir, file_names[i], err)) != MX_OK)
             goto fail;

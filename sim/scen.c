@@ -72,6 +72,7 @@ struct reader {
     bool in_expect;
     bool too_long;
     int long_line;
+    int too_many; /* the line where SCEN_MAX_ENTRIES was passed, or 0 */
     struct entry *e;
     size_t n, cap;
     bool nomem;
@@ -91,8 +92,9 @@ static char *trim(char *s)
 static int add_entry(struct reader *r, const char *kind, const char *name, const char *key,
                      const char *value, const char *origin, int line)
 {
-    if (r->n >= (size_t)SCEN_MAX_SECTIONS * 64) {
-        r->nomem = true;
+    if (r->n >= SCEN_MAX_ENTRIES) {
+        if (!r->too_many)
+            r->too_many = line;
         return -1;
     }
     if (r->n == r->cap) {
@@ -158,6 +160,8 @@ static char *read_line(char *str, int num, void *stream)
     if (!fgets(buf, sizeof buf, r->fp))
         return NULL;
     r->line++;
+    if (r->line == 1 && strncmp(buf, "\xef\xbb\xbf", 3) == 0) /* a UTF-8 byte-order mark */
+        memmove(buf, buf + 3, strlen(buf + 3) + 1);
     size_t n = strlen(buf);
     if (n == sizeof buf - 1 && buf[n - 1] != '\n') {
         int c; /* skip the rest of an over-long line */
@@ -289,6 +293,8 @@ static const struct key sender_keys[] = {
     {"queue_run_delay", K_DUR, OFF(scen_sender, queue_run_delay), "300s", 0, 0, NULL, NULL},
     {"maximal_queue_lifetime", K_DUR, OFF(scen_sender, maximal_queue_lifetime), "5d", 0, 0, NULL,
      NULL},
+    {"qmgr_message_active_limit", K_INT, OFF(scen_sender, qmgr_message_active_limit), "20000", 1,
+     100000000, NULL, NULL},
     {"resolver", K_REF, OFF(scen_sender, resolver), "", 0, 0, NULL, NULL},
     {"connect_latency", K_DIST, OFF(scen_sender, connect_latency), "0", 0, 0, NULL, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
@@ -441,8 +447,8 @@ struct section {
     const struct section_kind *sk;
     const struct entry *header;
     void *obj;            /* struct scen_sim/sender/server/fault/traffic */
-    uint32_t seen;        /* bit per key index */
-    const struct entry *first[32];
+    uint64_t seen;        /* bit per key index: tables hold at most 64 keys */
+    const struct entry *first[64];
 };
 
 struct build {
@@ -651,8 +657,9 @@ static int apply_entry(struct build *b, struct section *sec, const struct entry 
         n++;
     for (i = 0; i < n && strcmp(keys[i].name, e->key) != 0; i++)
         ;
+    assert(n <= 64);
     if (i == n) {
-        const char *names[32];
+        const char *names[64];
         for (size_t j = 0; j < n; j++)
             names[j] = keys[j].name;
         const char *near = scen_nearest(e->key, names, n);
@@ -667,9 +674,9 @@ static int apply_entry(struct build *b, struct section *sec, const struct entry 
         }
         return fail_at(b->err, e, near, "unknown key in [%s]", sec->sk->kind);
     }
-    if (sec->seen & (1u << i))
+    if (sec->seen & (UINT64_C(1) << i))
         return fail_at(b->err, e, NULL, "set twice; first at line %d", sec->first[i]->line);
-    sec->seen |= 1u << i;
+    sec->seen |= UINT64_C(1) << i;
     sec->first[i] = e;
     if (keys[i].type == K_ADDRS)
         return build_addresses(b, e, sec->obj);
@@ -695,7 +702,7 @@ static int apply_defaults(struct build *b, struct section *sec)
 {
     const struct key *keys = sec->sk->keys;
     for (size_t i = 0; keys && keys[i].name; i++) {
-        if (sec->seen & (1u << i) || strcmp(sec->sk->kind, "dns") == 0)
+        if (sec->seen & (UINT64_C(1) << i) || strcmp(sec->sk->kind, "dns") == 0)
             continue;
         if (!keys[i].def)
             return fail_at(b->err, sec->header, NULL, "missing key %s", keys[i].name);
@@ -716,6 +723,13 @@ static int apply_defaults(struct build *b, struct section *sec)
 static int apply_set(struct reader *r, const char *set, struct mx_err *err)
 {
     char buf[SCEN_MAX_LINE + 1], kind[64], name[200];
+    if (strlen(set) >= sizeof buf) {
+        err->file = NULL;
+        err->line = 0;
+        snprintf(err->where, sizeof err->where, "--set %.40s...", set);
+        return mx_fail(err, MX_EINPUT, "expected at most %d characters, got %zu", SCEN_MAX_LINE,
+                       strlen(set));
+    }
     snprintf(buf, sizeof buf, "%s", set);
     char *eq = strchr(buf, '=');
     char *dot = NULL;
@@ -772,13 +786,18 @@ static int read_file(struct reader *r, const char *path, struct mx_err *err)
     bool rerr = ferror(r->fp);
     fclose(r->fp);
     err->file = path;
+    if (r->too_many) {
+        err->line = r->too_many;
+        return mx_fail(err, MX_EINPUT, "expected at most %d section headers and keys, got more "
+                                       "(put large record sets in a zone file)", SCEN_MAX_ENTRIES);
+    }
     if (r->nomem)
         return mx_fail(err, MX_ENOMEM, "out of memory reading the scenario");
     if (rerr)
         return mx_fail(err, MX_EIO, "cannot read the scenario: %s", strerror(errno));
     if (r->too_long && (rc == 0 || r->long_line <= rc)) {
         err->line = r->long_line;
-        return mx_fail(err, MX_EINPUT, "line too long: expected at most 197 characters");
+        return mx_fail(err, MX_EINPUT, "line too long: expected at most 198 characters");
     }
     if (rc > 0) {
         err->line = rc;
@@ -991,6 +1010,9 @@ static int parse_hop(struct build *b, const struct entry *e, const char *v, cons
     if (port && units_parse_int(port, 1, 65535, &p, b->err) != MX_OK)
         return fail_at(b->err, e, NULL, "expected a port from 1 to 65535 after \":\", got \"%s\"", v);
     struct mx_err ignore = {0};
+    if (!bracket && zone_canon_addr(host, canon, sizeof canon, &ignore) == MX_OK)
+        return fail_at(b->err, e, NULL, "a numeric next hop must be bracketed, as Postfix "
+                                        "requires (R2): [%s], got \"%s\"", host, v);
     hop->literal = bracket && zone_canon_addr(host, canon, sizeof canon, &ignore) == MX_OK;
     if (!hop->literal && zone_canon_name(host, canon, sizeof canon, b->err) != MX_OK)
         return fail_at(b->err, e, NULL, "expected [host], [host]:port, [address], host or domain, "
@@ -1062,7 +1084,7 @@ static void mta_defaults(struct section *sec)
         size_t k = 0;
         while (strcmp(sender_keys[k].name, table[i].key) != 0)
             k++;
-        if (!(sec->seen & (1u << k)))
+        if (!(sec->seen & (UINT64_C(1) << k)))
             *(mx_time *)((char *)snd + sender_keys[k].off) =
                 snd->mta == MTA_EXIM ? table[i].exim : table[i].sendmail;
     }

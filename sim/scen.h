@@ -22,6 +22,7 @@ struct zone;
 #define SCEN_MAX_INSTANCES 1000000
 #define SCEN_MAX_LINE 1000
 #define SCEN_MAX_SAMPLES 1000000
+#define SCEN_MAX_ENTRIES 1000000 /* section headers and key lines, --set included */
 
 struct scen_sim {
     mx_time duration, drain, warmup;
@@ -89,6 +90,7 @@ struct scen_sender {
     mx_time maximal_backoff_time;       /* R33 */
     mx_time queue_run_delay;            /* R34 */
     mx_time maximal_queue_lifetime;     /* R35 */
+    long qmgr_message_active_limit;     /* R28 */
     size_t resolver; /* index into resolvers, or SCEN_PRIVATE_RESOLVER: one per instance */
     struct dist connect_latency; /* mxsim's own: time to a SYN-ACK or RST (R18) */
 };

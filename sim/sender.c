@@ -51,6 +51,7 @@ static void trace(struct run *r, uint32_t m, enum trace_outcome oc, uint32_t add
 static void finish(struct run *r, uint32_t m, bool delivered)
 {
     struct msg *mp = msg_at(r, m);
+    qmgr_left(r, mp->inst); /* R28 */
     if (mp->flags & MSG_COUNTED) {
         struct run_totals *t = &r->totals;
         t->attempts += mp->attempts;
@@ -87,7 +88,7 @@ void sender_accept(struct run *r, uint32_t inst, uint32_t dq)
         r->totals.messages++;
         r->totals.in_flight++;
     }
-    qmgr_submit(r, m);
+    qmgr_admit(r, m, true);
 }
 
 /* R33, R35: bounce if the message is too old, else wait as long as it is old,
@@ -99,7 +100,7 @@ static void backoff(struct run *r, uint32_t m)
     mx_time now = loop_now(&r->loop), age = now - mp->arrived;
     if (mp->flags & MSG_COUNTED)
         r->totals.deferrals++;
-    if (age >= c->maximal_queue_lifetime) {
+    if (age >= c->maximal_queue_lifetime) { /* finish() leaves the active queue */
         trace(r, m, TR_EXPIRED, MX_NONE, now);
         finish(r, m, false);
         return;
@@ -117,6 +118,7 @@ static void backoff(struct run *r, uint32_t m)
     }
     if (t < now)
         t = now;
+    qmgr_left(r, mp->inst); /* R28: to the deferred queue */
     r->inst[mp->inst].deferred++;
     r->deferred[r->inst[mp->inst].sender]++;
     mp->wait_seq = loop_schedule(&r->loop, t, EV_RETRY, m);
@@ -429,7 +431,7 @@ void sender_on_retry(void *run, const struct ev *ev)
     r->inst[mp->inst].deferred--;
     r->deferred[r->inst[mp->inst].sender]--;
     mp->conn = MX_NONE;
-    qmgr_submit(r, ev->ref);
+    qmgr_admit(r, ev->ref, false);
 }
 
 void sender_check(const struct run *r)

@@ -2,9 +2,10 @@
  * A server is process_limit smtpd workers sharing one FIFO accept queue of size
  * backlog (R61, R62, R67). A connection that finds every worker busy waits in the
  * backlog for its greeting (R63); the client's greeting timeout runs meanwhile.
- * When the backlog is full, when_full decides: wait and drop both drop the SYN, so
- * the client's connect times out; refuse resets the connection (R64's "a front end
- * that refuses").
+ * when_full says what becomes of a connection that finds every worker busy:
+ * wait: it queues in the backlog (R63), and once the backlog is full the SYN is
+ * dropped, so the client's connect times out (R64); refuse: reset at once (R64's
+ * "a front end that refuses"); drop: the SYN is dropped at once.
  * SIMPLIFICATION(R64): a dropped SYN is never retried into a freed slot: the
  *   client waits out smtp_connect_timeout and moves on.
  * Faults (R65): "refused" resets new connections, "blackhole" drops their SYNs,
@@ -93,7 +94,7 @@ enum connect_result server_connect(struct run *r, uint32_t s, uint32_t m, mx_tim
         start_session(r, s, m, connect);
         return CONNECT_SESSION;
     }
-    if (srv->bl_len < srv->cfg->backlog) {
+    if (srv->cfg->when_full == FULL_WAIT && srv->bl_len < srv->cfg->backlog) {
         struct msg *mp = pool_at(&r->msgs, m);
         mp->server = s;
         mp->next = MX_NONE;

@@ -331,3 +331,20 @@ Test(scen, postfix_parameters_known_and_unknown)
               "%s", s->warnings[0]);
     scen_free(s);
 }
+
+Test(scen, numeric_relayhost_must_be_bracketed)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "%s[sender b]\nrelayhost = 10.0.0.2\n", base);
+    expect_error(text, "S:14: [sender b] relayhost: a numeric next hop must be bracketed, as "
+                       "Postfix requires (R2): [10.0.0.2], got \"10.0.0.2\"");
+}
+
+Test(scen, byte_order_mark_is_skipped)
+{
+    struct scenario *s;
+    char msg[700], text[2048];
+    snprintf(text, sizeof text, "\xef\xbb\xbf%s", base);
+    cr_assert_eq(load(text, NULL, 0, &s, msg), MX_OK, "%s", msg);
+    scen_free(s);
+}

@@ -149,3 +149,27 @@ Test(qmgr, caching_concentrates_a_burst_on_few_relays)
     double sd = share_sd(NULL, 0, &worst);
     cr_assert_gt(sd, 0.058, "with caching the sd of shares was only %.3f", sd);
 }
+
+/* R28: at most qmgr_message_active_limit messages are active; the rest wait to
+ * enter, so with a limit of 3 and a window of 20 only 3 sessions ever run. */
+Test(qmgr, active_limit_caps_the_active_queue)
+{
+    const char text[] =
+        "[simulation]\nduration = 0.1ms\ndrain = 1h\n"
+        "[dns]\nrecord = d. 300 IN A 10.0.0.1\n"
+        "[sender p]\nqmgr_message_active_limit = 3\ninitial_destination_concurrency = 20\n"
+        "[server a]\naddress = 10.0.0.1\nsession_time = 1s\n"
+        "[traffic t]\nfrom = p\nto = d.\nrate = 1e6/s\narrivals = constant\n";
+    struct scenario *s = load_text(text, NULL, 0);
+    struct run r;
+    struct run_result res;
+    run_one(&r, s, 0, &res);
+    cr_assert_eq(res.delivered, 100);
+    cr_assert_eq(res.server[0].peak_sessions, 3);
+    /* 100 messages, 3 at a time, 1 s each: the last ends at 34 s; it arrived at 99 us */
+    cr_assert(llabs(r.totals.delay.max - 34 * MX_NS_PER_S) < MX_NS_PER_S / 1000, "%lld",
+              (long long)r.totals.delay.max);
+    free(res.server);
+    run_fini(&r);
+    scen_free(s);
+}
