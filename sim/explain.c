@@ -110,6 +110,12 @@ static const char *state_at_0(const struct run *r, uint32_t addr)
         return "421 greeting at time 0: next address (R21)";
     if (v->faults[FAULT_REJECT])
         return "5xx greeting at time 0: next address, or bounce (R22)";
+    if (r->addr_faults)
+        for (int mode = 0; mode < FAULT_MODES; mode++)
+            if (r->addr_faults[(size_t)addr * FAULT_MODES + mode])
+                return "this address has a fault at time 0";
+    if (v->faults[FAULT_SLOW])
+        return "up, slow at time 0";
     return "up";
 }
 

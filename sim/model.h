@@ -165,6 +165,7 @@ struct srv { /* owned by server.c */
     uint32_t busy;
     uint32_t bl_head, bl_tail, bl_len; /* the listen backlog, FIFO (R67) */
     uint32_t faults[FAULT_MODES]; /* open fault windows, by mode */
+    double slow_factor;           /* of the last slow window opened */
     /* counters, from warmup on */
     uint64_t accepted, refused, timed_out, tempfailed;
     uint64_t accepted_all; /* whatever the warmup: for timeseries deltas */
@@ -205,6 +206,8 @@ struct run {
     uint32_t *addr_server; /* address id -> server index or MX_NONE */
     struct srv *srv;
     struct traffic_rt *traffic;
+    struct rng_stream *fault_rng; /* per fault: its up and down times (random faults) */
+    uint32_t *addr_faults;        /* per address x FAULT_MODES: open windows; or NULL */
     struct resolver_auth auth;  /* the authoritative side of DNS, shared */
     struct resolver_rt *res;    /* named resolvers, then one per instance without one */
     uint32_t n_res;

@@ -215,8 +215,17 @@ int run_init(struct run *r, const struct scenario *s, uint64_t seed, uint64_t po
         return rc;
     /* Faults first, so a window opening at the same instant as an arrival is
      * already in force for it (events at equal times run in scheduling order). */
+    r->fault_rng = calloc(s->n_faults + 1, sizeof *r->fault_rng);
+    bool addr_faults = false;
     for (size_t f = 0; f < s->n_faults; f++)
-        fault_init(r, (uint32_t)f);
+        addr_faults |= s->faults[f].target == TARGET_ADDR;
+    if (addr_faults)
+        r->addr_faults = calloc(zone_n_addrs(s->zone) * FAULT_MODES + 1, sizeof *r->addr_faults);
+    if (!r->fault_rng || (addr_faults && !r->addr_faults))
+        return mx_fail(err, MX_ENOMEM, "out of memory");
+    for (size_t f = 0; f < s->n_faults; f++)
+        if (fault_init(r, (uint32_t)f, stream_seed(seed, point, rep, "fault", s->faults[f].name, -1)))
+            return mx_fail(err, MX_ENOMEM, "out of memory");
     for (size_t t = 0; t < s->n_traffic; t++)
         if (traffic_init(r, (uint32_t)t, stream_seed(seed, point, rep, "traffic", s->traffic[t].name, -1)))
             return mx_fail(err, MX_ENOMEM, "out of memory");
@@ -311,6 +320,11 @@ void run_fini(struct run *r)
         free(r->inst[i].hs);
     }
     free(r->ranked);
+    if (r->fault_rng)
+        for (size_t f = 0; f < s->n_faults; f++)
+            if (r->fault_rng[f].r)
+                rng_fini(&r->fault_rng[f]);
+    free(r->fault_rng), free(r->addr_faults);
     for (uint32_t i = 0; i < r->n_res; i++)
         resolver_fini(&r->res[i]);
     free(r->res), free(r->perm), free(r->mx_order);

@@ -144,26 +144,37 @@ static void delays_file(struct out *o, const struct hist *h)
     }
 }
 
-/* faults.csv: the fault windows, for charts to shade. */
+/* faults.csv: the fault windows, for charts to shade: one row per window; a random
+ * fault has one row with empty start and end. */
 static void faults_file(struct out *o, const struct scenario *s)
 {
     static const char *const cols[] = {"fault", "target", "mode", "start", "end"};
-    static const char *const modes[] = {"refused", "blackhole", "servfail",
-                                        "tempfail", "reject", "nogreet"};
+    static const char *const modes[] = {"refused", "blackhole", "servfail", "tempfail",
+                                        "reject",  "nogreet",   "slow"};
     header(o, cols, 5);
     for (size_t i = 0; i < s->n_faults; i++) {
         const struct scen_fault *f = &s->faults[i];
-        out_str(o, f->name);
-        out_str(o, f->target == TARGET_SERVER ? s->servers[f->server].name
-                   : f->target == TARGET_DNS  ? "dns"
-                                              : f->dns_name);
-        out_str(o, modes[f->mode]);
-        out_num(o, mx_time_to_s(f->at));
-        if (f->len == MX_TIME_MAX)
-            out_str(o, "inf");
-        else
-            out_num(o, mx_time_to_s(f->at + f->len));
-        out_end_row(o);
+        const char *target = f->target == TARGET_SERVER ? s->servers[f->server].name
+                             : f->target == TARGET_DNS  ? "dns"
+                             : f->target == TARGET_NAME ? f->dns_name
+                             : f->target == TARGET_ADDR ? f->addr
+                                                        : s->servers[f->site[0]].site;
+        for (size_t w = 0; w < (f->random ? 1 : f->n_windows); w++) {
+            out_str(o, f->name);
+            out_str(o, target);
+            out_str(o, modes[f->mode]);
+            if (f->random) {
+                out_str(o, "");
+                out_str(o, "");
+            } else {
+                out_num(o, mx_time_to_s(f->at[w]));
+                if (f->len[w] == MX_TIME_MAX)
+                    out_str(o, "inf");
+                else
+                    out_num(o, mx_time_to_s(f->at[w] + f->len[w]));
+            }
+            out_end_row(o);
+        }
     }
 }
 

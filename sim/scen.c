@@ -231,7 +231,7 @@ struct key {
 static const char *const mta_words[] = {"postfix", "ordered", "exim", "sendmail", NULL};
 static const char *const full_words[] = {"wait", "refuse", "drop", NULL};
 static const char *const mode_words[] = {"refused", "blackhole", "servfail", "tempfail",
-                                         "reject",  "nogreet",   NULL};
+                                         "reject",  "nogreet",   "slow",     NULL};
 static const char *const order_words[] = {"fixed", "cyclic", "random", "roundrobin", NULL};
 static const char *const rotate_words[] = {"no", "cyclic", "random", "roundrobin", NULL};
 static const char *const arrival_words[] = {"poisson", "constant", NULL};
@@ -312,6 +312,7 @@ static const struct key resolver_keys[] = {
 
 static const struct key server_keys[] = {
     {"address", K_ADDRS, 0, NULL, 0, 0, NULL, NULL},
+    {"site", K_STR, OFF(scen_server, site), "", 0, 0, NULL, NULL},
     {"process_limit", K_INT, OFF(scen_server, process_limit), "100", 1, 1000000, NULL, NULL},
     {"backlog", K_INT, OFF(scen_server, backlog), "100", 0, 1000000, NULL, NULL},
     {"when_full", K_ENUM, OFF(scen_server, when_full), "wait", 0, 0, full_words,
@@ -324,9 +325,14 @@ static const struct key server_keys[] = {
 static const struct key fault_keys[] = {
     {"target", K_REF, OFF(scen_fault, server), NULL, 0, 0, NULL, NULL},
     {"mode", K_ENUM, OFF(scen_fault, mode), NULL, 0, 0, mode_words,
-     "refused, blackhole, tempfail, reject, nogreet or servfail (slow is not modelled yet)"},
-    {"at", K_DUR, OFF(scen_fault, at), NULL, 0, 0, NULL, NULL},
-    {"for", K_FOREVER, OFF(scen_fault, len), "forever", 0, 0, NULL, NULL},
+     "refused, blackhole, tempfail, reject, nogreet, slow or servfail"},
+    {"at", K_STR, OFF(scen_fault, at_text), "", 0, 0, NULL, NULL},
+    {"for", K_STR, OFF(scen_fault, for_text), "", 0, 0, NULL, NULL},
+    {"mtbf", K_STR, OFF(scen_fault, mtbf_text), "", 0, 0, NULL, NULL},
+    {"mttr", K_STR, OFF(scen_fault, mttr_text), "", 0, 0, NULL, NULL},
+    {"uptime", K_STR, OFF(scen_fault, uptime_text), "", 0, 0, NULL, NULL},
+    {"downtime", K_STR, OFF(scen_fault, downtime_text), "", 0, 0, NULL, NULL},
+    {"factor", K_STR, OFF(scen_fault, factor_text), "", 0, 0, NULL, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
 };
 
@@ -924,36 +930,153 @@ static int resolve_ref(struct build *b, const struct entry *e, const char *what,
                    e->value);
 }
 
-/* target = a server's name, "dns" (every name), or a DNS name of the zone. Mode
- * servfail goes with DNS targets, the others with servers. */
+/* target = a server's name, "dns" (every name), an address a server listens on, a
+ * site (servers with site = NAME), or a DNS name of the zone. Mode servfail goes
+ * with DNS targets, the others with servers, addresses and sites. */
 static int resolve_target(struct build *b, size_t f, const char **servers)
 {
-    struct scen_fault *ft = &b->s->faults[f];
+    struct scenario *s = b->s;
+    struct scen_fault *ft = &s->faults[f];
     const struct entry *e = b->fault_target[f];
     char canon[300];
     struct mx_err ignore = {0};
-    size_t i;
-    for (i = 0; i < b->s->n_servers && strcmp(servers[i], e->value) != 0; i++)
+    size_t i, n_site = 0;
+    for (i = 0; i < s->n_servers && strcmp(servers[i], e->value) != 0; i++)
         ;
-    if (i < b->s->n_servers) {
+    for (size_t k = 0; k < s->n_servers; k++)
+        n_site += *s->servers[k].site && strcmp(s->servers[k].site, e->value) == 0;
+    if (i < s->n_servers) {
         ft->target = TARGET_SERVER;
         ft->server = i;
     } else if (strcmp(e->value, "dns") == 0) {
         ft->target = TARGET_DNS;
+    } else if (zone_canon_addr(e->value, canon, sizeof canon, &ignore) == MX_OK) {
+        ft->target = TARGET_ADDR;
+        if (!(ft->addr = sdup(s, canon)))
+            return mx_fail(b->err, MX_ENOMEM, "out of memory");
+    } else if (n_site > 0) {
+        ft->target = TARGET_SITE;
+        if (!(ft->site = salloc(s, n_site * sizeof *ft->site)))
+            return mx_fail(b->err, MX_ENOMEM, "out of memory");
+        for (size_t k = 0; k < s->n_servers; k++)
+            if (*s->servers[k].site && strcmp(s->servers[k].site, e->value) == 0)
+                ft->site[ft->n_site++] = k;
     } else if (zone_canon_name(e->value, canon, sizeof canon, &ignore) == MX_OK &&
-               zone_name(b->s->zone, canon) != ZONE_NONE) {
+               zone_name(s->zone, canon) != ZONE_NONE) {
         ft->target = TARGET_NAME;
-        if (!(ft->dns_name = sdup(b->s, canon)))
+        if (!(ft->dns_name = sdup(s, canon)))
             return mx_fail(b->err, MX_ENOMEM, "out of memory");
     } else {
-        return fail_at(b->err, e, scen_nearest(e->value, servers, b->s->n_servers),
-                       "expected a [server] name, dns, or a name in the zone, got \"%s\"",
-                       e->value);
+        return fail_at(b->err, e, scen_nearest(e->value, servers, s->n_servers),
+                       "expected a [server] name, an address, a site, dns, or a name in the "
+                       "zone, got \"%s\"", e->value);
     }
-    if ((ft->mode == FAULT_SERVFAIL) != (ft->target != TARGET_SERVER))
+    bool dns = ft->target == TARGET_DNS || ft->target == TARGET_NAME;
+    if ((ft->mode == FAULT_SERVFAIL) != dns)
         return fail_at(b->err, e, NULL, "mode %s needs %s as its target, got \"%s\"",
-                       ft->mode == FAULT_SERVFAIL ? "servfail" : mode_words[ft->mode],
-                       ft->mode == FAULT_SERVFAIL ? "dns or a DNS name" : "a server", e->value);
+                       mode_words[ft->mode],
+                       ft->mode == FAULT_SERVFAIL ? "dns or a DNS name"
+                                                  : "a server, an address or a site",
+                       e->value);
+    if (ft->mode == FAULT_SLOW && ft->target == TARGET_ADDR)
+        return fail_at(b->err, e, NULL, "mode slow needs a server or a site as its target, got "
+                                        "\"%s\"", e->value);
+    return MX_OK;
+}
+
+/* Splits a comma-separated list of durations ("30m, 2h") into out (at most max); returns the count,
+ * or -1 with err->msg set. forever_ok: "forever" is MX_TIME_MAX. */
+static long duration_list(const char *v, bool forever_ok, mx_time *out, size_t max,
+                          struct mx_err *err)
+{
+    char buf[SCEN_MAX_LINE + 1];
+    snprintf(buf, sizeof buf, "%s", v);
+    size_t n = 0;
+    for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        tok = trim(tok);
+        if (n == max) {
+            mx_fail(err, MX_EINPUT, "expected at most %zu values", max);
+            return -1;
+        }
+        if (forever_ok && strcmp(tok, "forever") == 0)
+            out[n++] = MX_TIME_MAX;
+        else if (units_parse_duration(tok, &out[n++], err) != MX_OK)
+            return -1;
+    }
+    return (long)n;
+}
+
+/* A fault's timing (R65): at = T1, T2, ... with for = D (all) or D1, D2, ... (each;
+ * default forever); or mtbf + mttr (exponential up and down times); or uptime +
+ * downtime (any distributions). Exactly one of the three. And slow's factor. */
+static int fault_timing(struct build *b, const struct section *sec)
+{
+    struct scen_fault *f = sec->obj;
+    const struct entry *at_e = sec->first[2], *for_e = sec->first[3];
+    const struct entry *where = sec->header;
+    bool windows = *f->at_text, mt = *f->mtbf_text || *f->mttr_text;
+    bool ud = *f->uptime_text || *f->downtime_text;
+    if (windows + mt + ud != 1)
+        return fail_at(b->err, where, NULL, "expected one timing: at (with for), mtbf and mttr, "
+                                            "or uptime and downtime");
+    if (mt && (!*f->mtbf_text || !*f->mttr_text))
+        return fail_at(b->err, where, NULL, "expected both mtbf and mttr");
+    if (ud && (!*f->uptime_text || !*f->downtime_text))
+        return fail_at(b->err, where, NULL, "expected both uptime and downtime");
+    if (*f->for_text && !windows)
+        return fail_at(b->err, for_e, NULL, "for goes with at");
+    if (mt || ud) {
+        f->random = true;
+        const char *up = mt ? f->mtbf_text : f->uptime_text, *down = mt ? f->mttr_text
+                                                                         : f->downtime_text;
+        const struct entry *ue = sec->first[mt ? 4 : 6], *de = sec->first[mt ? 5 : 7];
+        mx_time mean;
+        if (mt) {
+            if (units_parse_duration(up, &mean, b->err) != MX_OK || mean == 0)
+                return fail_at(b->err, ue, NULL, "expected a positive duration, got \"%s\"", up);
+            f->up = (struct dist){DIST_EXP, mx_time_to_s(mean), 0};
+            if (units_parse_duration(down, &mean, b->err) != MX_OK || mean == 0)
+                return fail_at(b->err, de, NULL, "expected a positive duration, got \"%s\"",
+                               down);
+            f->down = (struct dist){DIST_EXP, mx_time_to_s(mean), 0};
+        } else {
+            if (dist_parse(up, &f->up, b->err) != MX_OK)
+                return fail_at(b->err, ue, NULL, "%s", b->err->msg);
+            if (dist_parse(down, &f->down, b->err) != MX_OK)
+                return fail_at(b->err, de, NULL, "%s", b->err->msg);
+        }
+    } else {
+        mx_time *buf = salloc(b->s, 2 * SCEN_MAX_WINDOWS * sizeof *buf);
+        if (!buf)
+            return mx_fail(b->err, MX_ENOMEM, "out of memory");
+        long n_at = duration_list(f->at_text, false, buf, SCEN_MAX_WINDOWS, b->err);
+        if (n_at < 1)
+            return fail_at(b->err, at_e, NULL, "%s", n_at < 0 ? b->err->msg : "expected a time");
+        long n_for = *f->for_text ? duration_list(f->for_text, true, buf + SCEN_MAX_WINDOWS,
+                                                  SCEN_MAX_WINDOWS, b->err)
+                                  : 0;
+        if (n_for < 0)
+            return fail_at(b->err, for_e, NULL, "%s, or forever", b->err->msg);
+        if (n_for > 1 && n_for != n_at)
+            return fail_at(b->err, for_e, NULL, "expected one duration, or one for each of the "
+                                                "%ld at values, got %ld", n_at, n_for);
+        f->at = buf;
+        f->len = buf + SCEN_MAX_WINDOWS;
+        for (long i = 0; i < n_at; i++)
+            f->len[i] = n_for == 0 ? MX_TIME_MAX : f->len[n_for == 1 ? 0 : i];
+        f->n_windows = (size_t)n_at;
+    }
+    f->factor = 1;
+    if (*f->factor_text) {
+        const struct entry *fe = sec->first[8];
+        if (f->mode != FAULT_SLOW)
+            return fail_at(b->err, fe, NULL, "factor goes with mode = slow");
+        if (units_parse_number(f->factor_text, &f->factor, b->err) != MX_OK || f->factor < 1)
+            return fail_at(b->err, fe, NULL, "expected a number of at least 1, got \"%s\"",
+                           f->factor_text);
+    } else if (f->mode == FAULT_SLOW) {
+        f->factor = 10;
+    }
     return MX_OK;
 }
 
@@ -1096,6 +1219,8 @@ static int check_model(struct build *b)
     for (size_t j = 0; j < b->n_sec; j++)
         if (strcmp(b->sec[j].sk->kind, "sender") == 0)
             mta_defaults(&b->sec[j]);
+        else if (strcmp(b->sec[j].sk->kind, "fault") == 0 && fault_timing(b, &b->sec[j]) != MX_OK)
+            return b->err->status;
     for (size_t j = 0; j < b->n_sec; j++)
         if (strcmp(b->sec[j].sk->kind, "sender") == 0 &&
             parse_relayhost(b, b->sec[j].obj, &b->sec[j]) != MX_OK)
@@ -1121,6 +1246,10 @@ static int check_model(struct build *b)
         for (size_t a = 0; a < s->servers[i].n_address; a++)
             if (zone_addr_intern(s->zone, s->servers[i].address[a], &id) != MX_OK)
                 return mx_fail(b->err, MX_ENOMEM, "out of memory");
+    for (size_t i = 0; i < s->n_faults; i++)
+        if (s->faults[i].target == TARGET_ADDR &&
+            zone_addr_intern(s->zone, s->faults[i].addr, &id) != MX_OK)
+            return mx_fail(b->err, MX_ENOMEM, "out of memory");
     for (size_t i = 0; i < s->n_senders; i++)
         for (size_t h = 0; h < s->senders[i].n_hops; h++)
             if (s->senders[i].hops[h].literal &&

@@ -100,6 +100,7 @@ enum scen_when_full { FULL_WAIT, FULL_REFUSE, FULL_DROP };
 struct scen_server {
     const char *name;
     int line;
+    const char *site;     /* a group of servers that can fail together; "" = none */
     const char **address; /* canonical text */
     size_t n_address;
     long process_limit;
@@ -110,18 +111,30 @@ struct scen_server {
 
 enum scen_fault_mode {
     FAULT_REFUSED, FAULT_BLACKHOLE, FAULT_SERVFAIL, FAULT_TEMPFAIL, FAULT_REJECT, FAULT_NOGREET,
-    FAULT_MODES
+    FAULT_SLOW, FAULT_MODES
 };
-enum scen_fault_target { TARGET_SERVER, TARGET_DNS, TARGET_NAME };
+enum scen_fault_target { TARGET_SERVER, TARGET_DNS, TARGET_NAME, TARGET_ADDR, TARGET_SITE };
+
+#define SCEN_MAX_WINDOWS 10000 /* at = ... values per fault */
 
 struct scen_fault {
     const char *name;
     int line;
     enum scen_fault_target target;
-    size_t server;      /* TARGET_SERVER: index into servers */
+    size_t server;        /* TARGET_SERVER: index into servers */
     const char *dns_name; /* TARGET_NAME: canonical name */
+    const char *addr;     /* TARGET_ADDR: canonical address */
+    size_t *site;         /* TARGET_SITE: the servers of the site */
+    size_t n_site;
     enum scen_fault_mode mode;
-    mx_time at, len; /* len == MX_TIME_MAX: for ever */
+    double factor;        /* slow: session time x factor */
+    /* Timing: windows (at, len; len == MX_TIME_MAX: for ever), or random up/down */
+    const char *at_text, *for_text, *mtbf_text, *mttr_text, *uptime_text, *downtime_text;
+    const char *factor_text;
+    mx_time *at, *len;
+    size_t n_windows;
+    bool random;
+    struct dist up, down; /* random: time up before each failure, and down */
 };
 
 enum scen_arrivals { ARRIVALS_POISSON, ARRIVALS_CONSTANT };

@@ -227,7 +227,7 @@ static void try_next(struct run *r, uint32_t m)
         }
         uint32_t s = r->addr_server[addr];
         mx_time rtt = dist_draw(&c->connect_latency, &r->inst[mp->inst].rng);
-        enum connect_result cr = s == MX_NONE ? CONNECT_TIMEOUT : server_connect(r, s, m, rtt);
+        enum connect_result cr = s == MX_NONE ? CONNECT_TIMEOUT : server_connect(r, s, addr, m, rtt);
         mp->conn_at = now;
         switch (cr) {
         case CONNECT_SESSION:

@@ -10,7 +10,9 @@
  *   client waits out smtp_connect_timeout and moves on.
  * Faults (R65): "refused" resets new connections, "blackhole" drops their SYNs,
  * "nogreet" accepts them and never greets (R20), "tempfail" greets with 421 (R21),
- * "reject" with a 5xx (R22). The worker of a failing server is not taken.
+ * "reject" with a 5xx (R22), "slow" multiplies its session times by a factor. The
+ * worker of a failing server is not taken. A fault on one address acts like one on
+ * its server, for connections to that address only.
  * SIMPLIFICATION(R65): sessions running and connections already in the backlog
  * when a fault starts finish normally (the fault cuts off new connections only). */
 #include "server.h"
@@ -65,31 +67,38 @@ static void start_session(struct run *r, uint32_t s, uint32_t m, mx_time extra)
         srv->peak = srv->busy;
     struct msg *mp = pool_at(&r->msgs, m);
     mp->server = s;
-    mx_time len = extra + dist_draw(&srv->cfg->session_time, &srv->rng);
+    mx_time len = dist_draw(&srv->cfg->session_time, &srv->rng);
+    if (srv->faults[FAULT_SLOW]) /* R65: a slow server's sessions take factor times longer */
+        len = mx_time_from_s(mx_time_to_s(len) * srv->slow_factor);
+    len += extra;
     mp->wait_seq = loop_schedule(&r->loop, loop_now(&r->loop) + len, EV_SESSION_END, m);
 }
 
-enum connect_result server_connect(struct run *r, uint32_t s, uint32_t m, mx_time connect)
+enum connect_result server_connect(struct run *r, uint32_t s, uint32_t addr, uint32_t m,
+                                   mx_time connect)
 {
     struct srv *srv = srv_of(r, s);
     bool count = counting(r);
+    const uint32_t *af = r->addr_faults ? &r->addr_faults[(size_t)addr * FAULT_MODES] : NULL;
+#define OPEN(mode) (srv->faults[mode] || (af && af[mode]))
     /* R65: with several windows open, the one that fails earliest wins */
-    if (srv->faults[FAULT_BLACKHOLE]) {
+    if (OPEN(FAULT_BLACKHOLE)) {
         srv->timed_out += count;
         return CONNECT_TIMEOUT;
     }
-    if (srv->faults[FAULT_REFUSED]) {
+    if (OPEN(FAULT_REFUSED)) {
         srv->refused += count;
         return CONNECT_REFUSED;
     }
-    if (srv->faults[FAULT_NOGREET]) {
+    if (OPEN(FAULT_NOGREET)) {
         srv->timed_out += count;
         return CONNECT_MUTE;
     }
-    if (srv->faults[FAULT_TEMPFAIL] || srv->faults[FAULT_REJECT]) {
+    if (OPEN(FAULT_TEMPFAIL) || OPEN(FAULT_REJECT)) {
         srv->tempfailed += count;
-        return srv->faults[FAULT_TEMPFAIL] ? CONNECT_TEMPFAIL : CONNECT_REJECT;
+        return OPEN(FAULT_TEMPFAIL) ? CONNECT_TEMPFAIL : CONNECT_REJECT;
     }
+#undef OPEN
     if (srv->busy < srv->cfg->process_limit) {
         start_session(r, s, m, connect);
         return CONNECT_SESSION;
@@ -184,10 +193,12 @@ bool server_down(const struct run *r, uint32_t s)
            v->faults[FAULT_TEMPFAIL] || v->faults[FAULT_REJECT];
 }
 
-void server_fault(struct run *r, uint32_t s, enum scen_fault_mode mode, int delta)
+void server_fault(struct run *r, uint32_t s, enum scen_fault_mode mode, double factor, int delta)
 {
     struct srv *srv = srv_of(r, s);
     uint32_t *n = &srv->faults[mode];
+    if (mode == FAULT_SLOW && delta > 0)
+        srv->slow_factor = factor; /* SIMPLIFICATION(R65): overlapping slow windows: the last */
     assert(delta > 0 || *n > 0);
     *n = (uint32_t)((int64_t)*n + delta);
 }

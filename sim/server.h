@@ -29,7 +29,8 @@ void server_fini(struct srv *srv);
 /* A new connection from message m, whose handshake takes connect (the sender's
  * connect_latency draw): a session then lasts connect + a session_time draw.
  * SIMPLIFICATION(R18): the worker is taken at once, not after the handshake. */
-enum connect_result server_connect(struct run *r, uint32_t s, uint32_t m, mx_time connect);
+enum connect_result server_connect(struct run *r, uint32_t s, uint32_t addr, uint32_t m,
+                                   mx_time connect);
 /* The message waiting in the backlog gave up (greeting timeout): remove it. */
 void server_abandon(struct run *r, uint32_t s, uint32_t m);
 /* A session ended with a delivery. keep: the connection stays open in the sender's
@@ -42,8 +43,8 @@ void server_release(struct run *r, uint32_t s);
 void server_reuse(struct run *r, uint32_t s, uint32_t m);
 /* A fault window is open: new connections fail, cached ones are found dead. */
 bool server_down(const struct run *r, uint32_t s);
-/* A fault window opens (+1) or closes (-1). */
-void server_fault(struct run *r, uint32_t s, enum scen_fault_mode mode, int delta);
+/* A fault window opens (+1) or closes (-1); factor is slow's. */
+void server_fault(struct run *r, uint32_t s, enum scen_fault_mode mode, double factor, int delta);
 /* Brings the busy-time integral up to now; call before reading counters. */
 void server_settle(struct run *r, uint32_t s);
 void server_check(const struct run *r, uint32_t s);

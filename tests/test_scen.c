@@ -180,8 +180,7 @@ Test(scen, bad_values_say_what_was_expected)
                        "weibull(SHAPE, SCALE) or a duration, got \"lognrmal(1s, 1)\"");
     snprintf(text, sizeof text, "%s[fault f]\ntarget = mail1\nmode = blackhol\nat = 3o s\n", base);
     expect_error(text, "S:15: [fault f] mode: expected refused, blackhole, tempfail, reject, "
-                       "nogreet or servfail (slow is not modelled yet), got \"blackhol\"; did you "
-                       "mean \"blackhole\"?");
+                       "nogreet, slow or servfail, got \"blackhol\"; did you mean \"blackhole\"?");
     snprintf(text, sizeof text, "%s[fault f]\ntarget = mail1\nmode = refused\nat = 3o s\n", base);
     expect_error(text, "S:16: [fault f] at: expected a duration such as 250ms, 30s, 5m, 2h, 5d "
                        "or 1w, got \"3o s\"");
@@ -191,8 +190,8 @@ Test(scen, undefined_references_suggest_the_nearest)
 {
     char text[2048];
     snprintf(text, sizeof text, "%s[fault f]\ntarget = mial1\nmode = refused\nat = 1m\n", base);
-    expect_error(text, "S:14: [fault f] target: expected a [server] name, dns, or a name in the "
-                       "zone, got \"mial1\"; did you mean \"mail1\"?");
+    expect_error(text, "S:14: [fault f] target: expected a [server] name, an address, a site, dns, "
+                       "or a name in the zone, got \"mial1\"; did you mean \"mail1\"?");
     snprintf(text, sizeof text, "%s[traffic t2]\nfrom = internt\nto = example.jp\nrate = 1/s\n",
              base);
     expect_error(text, "S:14: [traffic t2] from: no [sender internt] in the scenario; did you "
@@ -271,8 +270,8 @@ Test(scen, resolvers_and_dns_faults)
                        "target, got \"mail1\"");
     snprintf(text, sizeof text, "%s[fault f]\ntarget = example.jp\nmode = refused\nat = 0\n",
              base);
-    expect_error(text, "S:14: [fault f] target: mode refused needs a server as its target, got "
-                       "\"example.jp\"");
+    expect_error(text, "S:14: [fault f] target: mode refused needs a server, an address or a "
+                       "site as its target, got \"example.jp\"");
     struct scenario *s;
     char msg[700];
     snprintf(text, sizeof text, "%s[resolver site]\nrotate = roundrobin\nlatency = exp(5ms)\n"
