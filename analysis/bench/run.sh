@@ -1,26 +1,27 @@
 #!/usr/bin/env bash
 # analysis/bench/run.sh -- mxsim against the SimPy peer, same model, same machine, same run.
 #
-#   bash analysis/bench/run.sh            # ~2 min on a 2-core VM; prints markdown tables
+#   bash analysis/bench/run.sh     # 1.5 to 4 min on a 2-core VM, by load; prints markdown
 #
 # What it does (docs/performance.md explains the numbers):
 #   0. builds the release binary (RelWithDebInfo: -O2 -g, asserts on, no sanitizers) in
-#      $BUILD (default /tmp/benchbuild) if missing or out of date;
+#      $BUILD (see "What is measured") if missing or out of date;
 #   1. K = 5 alternating repetitions of (a) mxsim on peer-mm4.ini (1e5 messages) and
 #      (b) simpy_mx.py -n 1e5 --lam 9.6 --cap 4 --randomize on; repetition k uses seed k
 #      for both, so the 5 runs also give 5 independent estimates for the cross-check;
-#   2. the same at 1e6 messages (long enough for mxsim's loop to be timed well: ~0.6 s);
+#   2. the same at 1e6 messages (long enough for mxsim's loop to be timed well: ~1 s);
 #   3. mxsim once at 1e7 (messages/s and memory at scale); peak RSS of every run via
 #      /usr/bin/time (the peer's grows with n: it keeps every delay in a list);
 #   4. the cross-check: mean delay of mxsim (20 replications x 1e6 messages, 95 % CI),
 #      of the peer (the 5 seeds at 1e6, and at 1e5), and of Erlang C (Wq + 1/mu).
 #
-# Timing: mxsim's `wall_seconds` (summary.csv) times the replication's event loop and the
-# peer's `wall=` times sim.simulate(): both leave out start-up and output, so they are
-# compared. The process wall times (/usr/bin/time, start-up and output included) are
-# reported too. The timed mxsim runs do not use --reproducible, which writes 0 as
-# wall_seconds, and set warmup = 0 so `messages` counts every arrival, as the peer's n does
-# (warmup changes only which messages are counted, not the work done).
+# Timing: mxsim's `wall_seconds` (summary.csv) times one replication (run set-up, event
+# loop, end-of-run checks, teardown) and the peer's `wall=` times sim.simulate(): both leave
+# out start-up (reading the scenario; Python's imports) and output, so they are compared.
+# The process wall times (/usr/bin/time, start-up and output included) are reported too.
+# The timed mxsim runs do not use --reproducible, which writes 0 as wall_seconds, and set
+# warmup = 0 so `messages` counts every arrival, as the peer's n does (warmup changes only
+# which messages are counted, not the work done).
 #
 # What is measured: by default the committed HEAD, exported with `git archive` to
 # /tmp/mxsim-src-SHA and built in /tmp/benchbuild-SHA, so that edits in progress in the
@@ -187,7 +188,10 @@ for size in 1e5 1e6; do
         -v s="$size" 'BEGIN{
         printf "- %s messages: mxsim / peer, messages/s (loop wall): **%.1f x**;" \
                " process wall time (start-up and output included): %.1f x;" \
-               " events/s: %.1f x\n", s, a / b, f / e, c / d }'
+               " events/s: %.1f x;", s, a / b, f / e, c / d }'
+    # the ratio within each alternating pair (run k of both), whose conditions are closest
+    paste -d' ' "$OUT/mx$size.rows" "$OUT/peer$size.rows" | awk '{print $2 / $9}' | median \
+        | awk -v k="$K" '{printf " median of the %s pairs\047 ratios: %.1f x\n", k, $1}'
 done
 awk -v m="$(med "$OUT/mx1e6.rows" 6)" -v e="$(med "$OUT/mx1e6.rows" 7)" 'BEGIN{
     printf "- events are counted differently: mxsim %.2f per message (handlers run, stale" \
@@ -229,8 +233,9 @@ echo "| source | mean delay s | 95 % half-width | mean wait Wq s |"
 echo "|---|---|---|---|"
 printf '| Erlang C, M/M/4, lam 3.2/s, mu 1/s (P(wait) = %s) | %s | exact | %s |\n' \
     "$EC_PW" "$EC_D" "$EC_WQ"
-printf '| mxsim, %s replications x 1e6 msgs (warmup 104 s) | %.4f | %.4f | %.4f (delay - 1/mu) |\n' \
-    "$MXN" "$MXD" "$MXCI" "$(awk -v d="$MXD" -v s="$SERVICE" 'BEGIN{print d - s}')"
+printf '| mxsim, %s replications x 1e6 msgs (warmup 104 s) | %.4f | %.4f | %.4f %s |\n' \
+    "$MXN" "$MXD" "$MXCI" "$(awk -v d="$MXD" -v s="$SERVICE" 'BEGIN{print d - s}')" \
+    "(delay - 1/mu)"
 printf '| SimPy peer, %s seeds x 1e6 msgs (warmup 1000 msgs) | %s | %s | %s +- %s |\n' \
     "$K" "$PD6" "$PD6CI" "$PW6" "$PW6CI"
 printf '| SimPy peer, %s seeds x 1e5 msgs (warmup 1000 msgs) | %s | %s | %s +- %s |\n' \
@@ -243,7 +248,8 @@ awk -v m="$MXD" -v h="$MXCI" -v e="$EC_D" -v p="$PD6" -v ph="$PD6CI" -v pe="$PW6
         (p - e <= ph && e - p <= ph) ? "within" : "OUTSIDE", ph
     printf "- mxsim - peer (1e6) = %+.4f s; combined 95 %% half-width %.4f: %s\n", m - p,
         sqrt(h * h + ph * ph), ((m - p)^2 <= h * h + ph * ph) ? "agree" : "DISAGREE" }'
-awk -F, 'NR==1{for(i=1;i<=NF;i++) if($i=="utilization") c=i; next} {u+=$c; n++} END{printf "- mxsim server utilization, mean of %d (replication, server) rows: %.4f" \
+awk -F, 'NR==1{for(i=1;i<=NF;i++) if($i=="utilization") c=i; next} {u+=$c; n++}
+    END{printf "- mxsim server utilization, mean of %d (replication, server) rows: %.4f" \
     " (offered load lam/(3 c mu) = %.4f)\n", n, u/n, 9.6/3/4}' "$OUT/xcheck/servers.csv"
 printf -- '- mxsim host shares (mean of %s reps): mx0 %.4f, mx1 %.4f, mx2 %.4f (1/3 each, R11)\n' \
     "$MXN" "$(col "$P" share_mx0_mean)" "$(col "$P" share_mx1_mean)" "$(col "$P" share_mx2_mean)"
