@@ -11,6 +11,7 @@ for f in timeseries.csv servers.csv delays.csv faults.csv; do
 done
 command -v gnuplot >/dev/null || { echo "plot.sh: gnuplot is not installed" >&2; exit 3; }
 mkdir -p "$dir/plots"
+for p in accepted sessions backlog deferred delay-cdf share; do rm -f "$dir/plots/$p.png" "$dir/plots/$p.svg"; done
 servers=$(awk -F, 'NR > 1 && !seen[$2]++ { printf "%s ", $2 }' "$dir/timeseries.csv")
 senders=$(head -1 "$dir/timeseries.csv" | tr ',' '\n' | sed -n 's/^deferred_//p' | tr '\n' ' ')
 step=$(awk -F, 'NR > 1 && $1 > 0 { print $1; exit }' "$dir/timeseries.csv")

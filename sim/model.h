@@ -65,7 +65,9 @@ struct msg {
     uint32_t inst;     /* sender instance */
     uint32_t dq;       /* destination queue (instance x nexthop) */
     uint64_t wait_seq; /* seq of the one event it waits for; survives pool_put */
-    mx_time arrived;
+    mx_time arrived;   /* at this hop's sender */
+    mx_time origin;    /* at the first hop: end-to-end delay counts from here */
+    uint32_t domain;   /* recipient domain: index into run->domains */
     uint32_t server;   /* server of the connection in progress, or MX_NONE */
     uint32_t prev, next;
     uint32_t attempts; /* deliveries started (R17: each is a fresh lookup and order) */
@@ -177,6 +179,7 @@ struct srv { /* owned by server.c */
 struct traffic_rt { /* owned by traffic.c */
     struct rng_stream rng;
     uint32_t nexthop; /* index into the sender's nexthops */
+    uint32_t domain;  /* index into run->domains */
 };
 
 struct run_totals { /* owned by sender.c */
@@ -186,6 +189,8 @@ struct run_totals { /* owned by sender.c */
     uint64_t suspended;    /* deferrals without a delivery: dead destination (R32) */
     uint64_t deferrals;    /* all deferrals, suspended ones included */
     uint64_t reused;       /* deliveries over a cached connection (R38) */
+    uint64_t forwarded;    /* hand-overs from a relay server to its sender */
+    struct hist hop_delay; /* per hop: from a sender's acceptance to its delivery */
     uint64_t attempts; /* over finished counted messages */
     struct hist delay;
 };
@@ -201,7 +206,9 @@ struct run {
     uint32_t *inst_base;   /* per sender: its first instance */
     struct dest *dest;     /* per (sender, nexthop): dest_base[sender] + i */
     uint32_t *dest_base;   /* per sender */
-    uint32_t *n_nexthops;  /* per sender */
+    uint32_t *n_nexthops;  /* per sender: 1 with a relayhost, else n_domains */
+    const char **domains;  /* the recipient domains of all traffic, first seen first */
+    uint32_t n_domains;
     struct dq *dq;
     uint32_t *addr_server; /* address id -> server index or MX_NONE */
     struct srv *srv;

@@ -25,43 +25,52 @@ static uint64_t stream_seed(uint64_t seed, uint64_t point, uint64_t rep, const c
     return rng_derive(seed, point, rep, buf);
 }
 
-/* The nexthops of each sender (R1): its relayhost, or each recipient domain its
- * traffic sends to, in order of first appearance: dest_base[sender] + i. Behind
- * them, per sender, the chain of further hops (R3): the other relayhosts, then the
+/* The recipient domains of all traffic, in order of first appearance. */
+static int build_domains(struct run *r, struct mx_err *err)
+{
+    const struct scenario *s = r->scen;
+    r->domains = calloc(s->n_traffic + 1, sizeof *r->domains);
+    if (!r->domains)
+        return mx_fail(err, MX_ENOMEM, "out of memory");
+    for (size_t t = 0; t < s->n_traffic; t++) {
+        uint32_t d = 0;
+        while (d < r->n_domains && strcmp(r->domains[d], s->traffic[t].to) != 0)
+            d++;
+        if (d == r->n_domains)
+            r->domains[r->n_domains++] = s->traffic[t].to;
+        r->traffic[t].domain = d;
+    }
+    return MX_OK;
+}
+
+/* The nexthops of each sender (R1): its relayhost, or every recipient domain (a
+ * relay server may forward any of them to it): dest_base[sender] + i. Behind them,
+ * per sender, the chain of further hops (R3): the other relayhosts, then the
  * fallback relays; every primary nexthop's next is the chain's first. */
 static int build_nexthops(struct run *r, struct mx_err *err)
 {
     const struct scenario *s = r->scen;
-    size_t ns = s->n_senders, most = s->n_traffic + ns + 1;
+    size_t ns = s->n_senders, most = 1;
+    int rc = build_domains(r, err);
+    if (rc != MX_OK)
+        return rc;
     for (size_t k = 0; k < ns; k++)
-        most += s->senders[k].n_hops;
+        most += r->n_domains + s->senders[k].n_hops;
     r->dest_base = calloc(ns + 1, sizeof *r->dest_base);
     r->n_nexthops = calloc(ns + 1, sizeof *r->n_nexthops);
     r->dest = calloc(most, sizeof *r->dest);
-    const char **names = calloc(most, sizeof *names);
-    if (!r->dest_base || !r->n_nexthops || !r->dest || !names) {
-        free(names);
+    if (!r->dest_base || !r->n_nexthops || !r->dest)
         return mx_fail(err, MX_ENOMEM, "out of memory");
-    }
     uint32_t n = 0;
     for (size_t k = 0; k < ns; k++) {
         const struct scen_sender *snd = &s->senders[k];
         const struct scen_hop *relay = snd->n_relay ? &snd->hops[0] : NULL;
         r->dest_base[k] = n;
-        for (size_t t = 0; t < s->n_traffic; t++) {
-            if (s->traffic[t].sender != k)
-                continue;
-            const char *hop = relay ? relay->target : s->traffic[t].to;
-            uint32_t i = r->dest_base[k];
-            while (i < n && strcmp(names[i], hop) != 0)
-                i++;
-            if (i == n) {
-                names[n] = hop;
-                policy_hop_init(s, snd, relay, hop, &r->dest[n]);
-                n++;
-            }
-            r->traffic[t].nexthop = i - r->dest_base[k];
-        }
+        if (relay)
+            policy_hop_init(s, snd, relay, relay->target, &r->dest[n++]);
+        else
+            for (uint32_t d = 0; d < r->n_domains; d++)
+                policy_hop_init(s, snd, NULL, r->domains[d], &r->dest[n++]);
         r->n_nexthops[k] = n - r->dest_base[k];
         uint32_t chain = n;
         for (size_t h = relay ? 1 : 0; h < snd->n_hops; h++, n++) {
@@ -72,7 +81,8 @@ static int build_nexthops(struct run *r, struct mx_err *err)
         for (uint32_t i = r->dest_base[k]; n > chain && i < chain; i++)
             r->dest[i].next = chain;
     }
-    free(names);
+    for (size_t t = 0; t < s->n_traffic; t++)
+        r->traffic[t].nexthop = s->senders[s->traffic[t].sender].n_relay ? 0 : r->traffic[t].domain;
     return MX_OK;
 }
 
@@ -190,6 +200,7 @@ int run_init(struct run *r, const struct scenario *s, uint64_t seed, uint64_t po
     pool_init(&r->msgs, sizeof(struct msg));
     pool_init(&r->conns, sizeof(struct conn));
     hist_init(&r->totals.delay);
+    hist_init(&r->totals.hop_delay);
     r->end_of_arrivals = s->sim.duration;
     r->end_of_drain = s->sim.duration > MX_TIME_MAX - s->sim.drain ? MX_TIME_MAX
                                                                    : s->sim.duration + s->sim.drain;
@@ -273,6 +284,9 @@ void run_result(struct run *r, struct run_result *res)
     res->deferrals = t->deferrals;
     res->suspended = t->suspended;
     res->reused_fraction = t->delivered ? (double)t->reused / (double)t->delivered : 0;
+    res->forwarded = t->forwarded;
+    res->hop_delay_mean = hist_mean_s(&t->hop_delay);
+    res->hop_delay_p99 = mx_time_to_s(hist_quantile(&t->hop_delay, 0.99));
     res->events = r->loop.events;
     res->end_time = mx_time_to_s(loop_now(&r->loop));
     uint64_t total = 0;
@@ -332,6 +346,7 @@ void run_fini(struct run *r)
     free(r->srv), free(r->traffic), free(r->inst), free(r->inst_base), free(r->dq);
     free(r->deferred);
     free(r->dest), free(r->dest_base), free(r->n_nexthops), free(r->addr_server);
+    free(r->domains);
     free(r->scratch);
     pool_fini(&r->msgs);
     pool_fini(&r->conns);

@@ -25,6 +25,8 @@ struct run_result {
     uint64_t deferrals;      /* deferrals, suspended ones included (R26, R32) */
     uint64_t suspended;      /* deferrals without a delivery: dead destination (R32) */
     double reused_fraction;  /* of delivered messages, those over a cached connection */
+    uint64_t forwarded;      /* hand-overs from relay servers to their senders */
+    double hop_delay_mean, hop_delay_p99; /* per hop, seconds; = delay without relays */
     uint64_t events;
     double end_time; /* simulated seconds when the run ended */
     struct run_server_result *server; /* n_servers entries, owned by the caller */

@@ -30,6 +30,7 @@ static const struct metric metrics[] = {
     M(delay_p50, M_DBL),      M(delay_p90, M_DBL),      M(delay_p99, M_DBL),
     M(delay_max, M_DBL),      M(attempts_mean, M_DBL),  M(timeout_fraction, M_DBL),
     M(deferrals, M_U64),      M(suspended, M_U64),      M(reused_fraction, M_DBL),
+    M(forwarded, M_U64),      M(hop_delay_mean, M_DBL), M(hop_delay_p99, M_DBL),
 };
 #undef M
 
@@ -358,12 +359,20 @@ int runner_run(const struct scenario *s, const struct runner_opts *o, struct mx_
     hist_init(delays);
     if ((rc = out_mkdir(o->out_dir, err)) != MX_OK)
         goto fail;
-    /* An earlier run's files would pass for this run's if this one fails. */
+    /* An earlier run's files (and charts) would pass for this run's if this one
+     * fails. */
+    static const char *const charts[] = {"accepted", "sessions", "backlog", "deferred",
+                                         "delay-cdf", "share"};
+    char path[4200];
     for (int i = 0; i < F_N; i++) {
-        char path[4200];
         snprintf(path, sizeof path, "%s/%s", o->out_dir, file_names[i]);
         unlink(path);
     }
+    for (size_t i = 0; i < MX_ARRAY_LEN(charts); i++)
+        for (int svg = 0; svg < 2; svg++) {
+            snprintf(path, sizeof path, "%s/plots/%s.%s", o->out_dir, charts[i], svg ? "svg" : "png");
+            unlink(path);
+        }
     for (int i = 0; i < n_files; i++)
         if ((rc = out_open(&f[i], o->out_dir, file_names[i], err)) != MX_OK)
             goto fail;

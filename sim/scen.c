@@ -313,6 +313,7 @@ static const struct key resolver_keys[] = {
 static const struct key server_keys[] = {
     {"address", K_ADDRS, 0, NULL, 0, 0, NULL, NULL},
     {"site", K_STR, OFF(scen_server, site), "", 0, 0, NULL, NULL},
+    {"forward", K_REF, OFF(scen_server, forward), "", 0, 0, NULL, NULL},
     {"process_limit", K_INT, OFF(scen_server, process_limit), "100", 1, 1000000, NULL, NULL},
     {"backlog", K_INT, OFF(scen_server, backlog), "100", 0, 1000000, NULL, NULL},
     {"when_full", K_ENUM, OFF(scen_server, when_full), "wait", 0, 0, full_words,
@@ -465,6 +466,7 @@ struct build {
     const struct entry **fault_target; /* per fault: its target entry */
     const struct entry **traffic_from; /* per traffic: its from entry */
     const struct entry **sender_resolver; /* per sender: its resolver entry, or NULL */
+    const struct entry **server_forward;  /* per server: its forward entry, or NULL */
     struct mx_err *err;
 };
 
@@ -774,10 +776,11 @@ static int apply_set(struct reader *r, const char *set, struct mx_err *err)
         struct entry e = {kind, name, (char *)key, (char *)value, "--set", 0};
         return fail_at(err, &e, NULL, "no such section in the scenario");
     }
-    if (!header && add_entry(r, kind, name, NULL, NULL, "--set", 0) != 0)
-        return mx_fail(err, MX_ENOMEM, "out of memory");
-    if (add_entry(r, kind, name, key, value, "--set", 0) != 0)
-        return mx_fail(err, MX_ENOMEM, "out of memory");
+    if ((!header && add_entry(r, kind, name, NULL, NULL, "--set", 0) != 0) ||
+        add_entry(r, kind, name, key, value, "--set", 0) != 0)
+        return r->too_many ? mx_fail(err, MX_EINPUT, "expected at most %d section headers and "
+                                                     "keys, got more", SCEN_MAX_ENTRIES)
+                           : mx_fail(err, MX_ENOMEM, "out of memory");
     return MX_OK;
 }
 
@@ -832,11 +835,12 @@ static int make_sections(struct build *b)
     s->resolvers = salloc(s, (count_kind(r, "resolver") + 1) * sizeof *s->resolvers);
     s->n_resolvers = 0;
     b->sender_resolver = calloc(r->n + 1, sizeof *b->sender_resolver);
+    b->server_forward = calloc(r->n + 1, sizeof *b->server_forward);
     b->sec = calloc(r->n + 2, sizeof *b->sec);
     b->fault_target = calloc(r->n + 1, sizeof *b->fault_target);
     b->traffic_from = calloc(r->n + 1, sizeof *b->traffic_from);
     if (!s->senders || !s->servers || !s->faults || !s->traffic || !s->resolvers || !b->sec ||
-        !b->fault_target || !b->traffic_from || !b->sender_resolver)
+        !b->fault_target || !b->traffic_from || !b->sender_resolver || !b->server_forward)
         return mx_fail(b->err, MX_ENOMEM, "out of memory");
     for (size_t i = 0; i < r->n; i++) {
         const struct entry *e = &r->e[i];
@@ -913,6 +917,8 @@ static int apply_entries(struct build *b)
             b->traffic_from[(size_t)((struct scen_traffic *)sec->obj - b->s->traffic)] = e;
         if (strcmp(e->kind, "sender") == 0 && strcmp(e->key, "resolver") == 0)
             b->sender_resolver[(size_t)((struct scen_sender *)sec->obj - b->s->senders)] = e;
+        if (strcmp(e->kind, "server") == 0 && strcmp(e->key, "forward") == 0)
+            b->server_forward[(size_t)((struct scen_server *)sec->obj - b->s->servers)] = e;
     }
     for (size_t j = 0; j < b->n_sec; j++)
         if (b->sec[j].sk->keys && apply_defaults(b, &b->sec[j]) != MX_OK)
@@ -1097,6 +1103,12 @@ static int resolve_refs(struct build *b)
     for (size_t i = 0; rc == MX_OK && i < s->n_traffic; i++)
         rc = resolve_ref(b, b->traffic_from[i], "sender", names, s->n_senders,
                          &s->traffic[i].sender);
+    for (size_t i = 0; rc == MX_OK && i < s->n_servers; i++) {
+        s->servers[i].forward = SCEN_NO_FORWARD;
+        if (b->server_forward[i])
+            rc = resolve_ref(b, b->server_forward[i], "sender", names, s->n_senders,
+                             &s->servers[i].forward);
+    }
     for (size_t i = 0; i < s->n_resolvers; i++)
         names[i] = s->resolvers[i].name;
     for (size_t i = 0; rc == MX_OK && i < s->n_senders; i++) {
@@ -1162,10 +1174,10 @@ static int parse_hops(struct build *b, struct scen_sender *snd, const struct ent
 static int parse_relayhost(struct build *b, struct scen_sender *snd, const struct section *sec)
 {
     size_t n = 2;
-    for (const char *p = snd->relayhost; *p; p++)
-        n += *p == ',' || *p == ' ';
+    for (const char *p = snd->relayhost; *p; p++) /* a hop at most per separator + 1 */
+        n += *p == ',' || *p == ' ' || *p == '\t';
     for (const char *p = snd->smtp_fallback_relay; *p; p++)
-        n += *p == ',' || *p == ' ';
+        n += *p == ',' || *p == ' ' || *p == '\t';
     if (!(snd->hops = salloc(b->s, n * sizeof *snd->hops)))
         return mx_fail(b->err, MX_ENOMEM, "out of memory");
     const struct entry *e = sec->first[2] ? sec->first[2] : sec->header; /* [2]: relayhost */
@@ -1323,19 +1335,23 @@ int scen_load(const char *path, const char *const *sets, size_t n_set, struct sc
                                                  .latency = {.kind = DIST_CONST}};
     /* Without a [simulation] section its defaults still apply. */
     if (count_kind(&r, "simulation") == 0 && add_entry(&r, "simulation", "", NULL, NULL, path, 1)) {
-        rc = mx_fail(err, MX_ENOMEM, "out of memory");
+        rc = r.too_many ? mx_fail(err, MX_EINPUT, "expected at most %d section headers and keys, "
+                                                  "got more", SCEN_MAX_ENTRIES)
+                        : mx_fail(err, MX_ENOMEM, "out of memory");
         goto fail;
     }
     if ((rc = make_sections(&b)) != MX_OK || (rc = apply_entries(&b)) != MX_OK ||
         (rc = resolve_refs(&b)) != MX_OK || (rc = check_model(&b)) != MX_OK ||
         (rc = keep_expects(&b)) != MX_OK)
         goto fail;
-    free(b.sec), free(b.fault_target), free(b.traffic_from), free(b.sender_resolver);
+    free(b.sec), free(b.fault_target), free(b.traffic_from), free(b.sender_resolver),
+        free(b.server_forward);
     free_entries(&r);
     *out = s;
     return MX_OK;
 fail:
-    free(b.sec), free(b.fault_target), free(b.traffic_from), free(b.sender_resolver);
+    free(b.sec), free(b.fault_target), free(b.traffic_from), free(b.sender_resolver),
+        free(b.server_forward);
     free_entries(&r);
     scen_free(s);
     return rc;

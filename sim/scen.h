@@ -54,6 +54,7 @@ struct scen_resolver {
 };
 
 #define SCEN_PRIVATE_RESOLVER ((size_t)-1)
+#define SCEN_NO_FORWARD ((size_t)-1)
 
 /* Postfix main.cf parameters the model reads, under their own names, with Postfix
  * 3.7's defaults (postfix-behaviour.md gives the rule of each). */
@@ -101,6 +102,7 @@ struct scen_server {
     const char *name;
     int line;
     const char *site;     /* a group of servers that can fail together; "" = none */
+    size_t forward;       /* the sender it hands accepted mail to, or SCEN_NO_FORWARD */
     const char **address; /* canonical text */
     size_t n_address;
     long process_limit;

@@ -59,7 +59,8 @@ static void finish(struct run *r, uint32_t m, bool delivered)
         t->paid_timeout += (mp->flags & MSG_PAID_TIMEOUT) != 0;
         if (delivered) {
             t->delivered++;
-            hist_add(&t->delay, loop_now(&r->loop) - mp->arrived);
+            hist_add(&t->delay, loop_now(&r->loop) - mp->origin);
+            hist_add(&t->hop_delay, loop_now(&r->loop) - mp->arrived);
         } else {
             t->bounced++;
         }
@@ -69,7 +70,8 @@ static void finish(struct run *r, uint32_t m, bool delivered)
         r->loop.stop = true; /* drained */
 }
 
-void sender_accept(struct run *r, uint32_t inst, uint32_t dq)
+void sender_accept(struct run *r, uint32_t inst, uint32_t dq, uint32_t domain, mx_time origin,
+                   uint32_t from)
 {
     uint32_t m;
     if (pool_get(&r->msgs, &m) != MX_OK) {
@@ -78,17 +80,40 @@ void sender_accept(struct run *r, uint32_t inst, uint32_t dq)
     }
     struct msg *mp = msg_at(r, m);
     mp->arrived = loop_now(&r->loop);
+    mp->origin = origin;
+    mp->domain = domain;
     mp->inst = inst;
     mp->dq = dq;
     mp->server = MX_NONE;
     mp->conn = MX_NONE;
     mp->id = ++r->next_msg_id;
-    if (mp->arrived >= r->scen->sim.warmup) {
+    if (from != MX_NONE) { /* a relay hands it on: it is the same message (counted once) */
+        mp->flags = msg_at(r, from)->flags & MSG_COUNTED;
+    } else if (mp->arrived >= r->scen->sim.warmup) {
         mp->flags |= MSG_COUNTED;
         r->totals.messages++;
         r->totals.in_flight++;
     }
     qmgr_admit(r, m, true);
+}
+
+/* A relay server accepted m and hands it to its own sender: a new hop begins at
+ * that sender, the end-to-end delay keeps counting from the origin. */
+static void forward(struct run *r, uint32_t m, uint32_t s)
+{
+    const struct scen_server *cfg = &r->scen->servers[s];
+    size_t k = cfg->forward;
+    uint32_t n = (uint32_t)r->scen->senders[k].instances;
+    uint32_t inst = r->inst_base[k] + (n > 1 ? rng_below(&r->srv[s].rng, n) : 0);
+    struct msg *mp = msg_at(r, m);
+    uint32_t dq = r->inst[inst].dq_base + (r->scen->senders[k].n_relay ? 0 : mp->domain);
+    if (mp->flags & MSG_COUNTED) {
+        r->totals.forwarded++;
+        hist_add(&r->totals.hop_delay, loop_now(&r->loop) - mp->arrived);
+    }
+    sender_accept(r, inst, dq, mp->domain, mp->origin, m);
+    qmgr_left(r, msg_at(r, m)->inst);
+    pool_put(&r->msgs, m);
 }
 
 /* R33, R35: bounce if the message is too old, else wait as long as it is old,
@@ -420,7 +445,10 @@ void sender_on_session_end(void *run, const struct ev *ev)
     }
     mp = msg_at(r, ev->ref);
     qmgr_done(r, mp->dq, QMGR_GOOD);
-    finish(r, ev->ref, true);
+    if (r->scen->servers[s].forward != SCEN_NO_FORWARD)
+        forward(r, ev->ref, s);
+    else
+        finish(r, ev->ref, true);
 }
 
 void sender_on_retry(void *run, const struct ev *ev)

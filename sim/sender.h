@@ -14,8 +14,11 @@
 
 #include "model.h"
 
-/* A new message for instance inst, nexthop queue dq; arrived now. */
-void sender_accept(struct run *r, uint32_t inst, uint32_t dq);
+/* A message for instance inst, nexthop queue dq, recipient domain; arrived now at
+ * this hop; origin: when it entered the system. from: the message a relay server
+ * forwards (its flags carry over), or MX_NONE for a new one. */
+void sender_accept(struct run *r, uint32_t inst, uint32_t dq, uint32_t domain, mx_time origin,
+                   uint32_t from);
 /* For qmgr: start a delivery of m (its window slot is taken). */
 void sender_start(struct run *r, uint32_t m);
 /* For qmgr: defer m without a delivery (dead destination, R32). */

@@ -49,6 +49,7 @@ void traffic_on_arrival(void *run, const struct ev *ev)
     uint32_t first = r->inst_base[c->sender];
     uint32_t n = (uint32_t)r->scen->senders[c->sender].instances;
     uint32_t inst = first + (n > 1 ? rng_below(&r->traffic[t].rng, n) : 0);
-    sender_accept(r, inst, r->inst[inst].dq_base + r->traffic[t].nexthop);
+    sender_accept(r, inst, r->inst[inst].dq_base + r->traffic[t].nexthop, r->traffic[t].domain,
+                  ev->t, MX_NONE);
     schedule_next(r, t, ev->t);
 }

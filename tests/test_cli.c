@@ -87,11 +87,13 @@ Test(cli, summary_has_the_product_columns)
     cr_assert_eq(strncmp(s, "point,replication,seed,messages,delivered,bounced,queued_at_end,"
                             "delivered_fraction,delay_mean,delay_p50,delay_p90,delay_p99,"
                             "delay_max,attempts_mean,timeout_fraction,deferrals,suspended,"
-                            "reused_fraction,events,wall_seconds\n",
+                            "reused_fraction,forwarded,hop_delay_mean,hop_delay_p99,events,"
+                            "wall_seconds\n",
                          strlen("point,replication,seed,messages,delivered,bounced,queued_at_end,"
                                 "delivered_fraction,delay_mean,delay_p50,delay_p90,delay_p99,"
                                 "delay_max,attempts_mean,timeout_fraction,deferrals,suspended,"
-                                "reused_fraction,events,wall_seconds\n")),
+                                "reused_fraction,forwarded,hop_delay_mean,hop_delay_p99,events,"
+                                "wall_seconds\n")),
               0, "%s", s);
     free(s);
     s = slurp("/tmp/mxsim-cols/servers.csv");

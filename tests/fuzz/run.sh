@@ -13,6 +13,7 @@
 #   OUT=DIR        build and scratch directory (default /tmp/mxsim-fuzz)
 #   SIM_REV=REV    build sim/ as of git revision REV (git archive) instead of the
 #                  work tree: for a campaign while sim/ is being edited
+#   SIM_DIR=DIR    build the sources in DIR instead (a patched copy of sim/)
 #   JOBS=N         libFuzzer -jobs/-workers (default 1)
 #   CC=clang-14    the compiler (needs libFuzzer: libclang-rt-14-dev)
 #   BUILD_ONLY=1   build, do not run
@@ -29,7 +30,9 @@ CC=${CC:-clang-14}
 JOBS=${JOBS:-1}
 mkdir -p "$OUT"
 
-if [ -n "${SIM_REV:-}" ]; then
+if [ -n "${SIM_DIR:-}" ]; then
+    sim=$(cd "$SIM_DIR" && pwd)
+elif [ -n "${SIM_REV:-}" ]; then
     rm -rf "$OUT/src"
     mkdir -p "$OUT/src"
     git -C "$repo" archive "$SIM_REV" sim | tar -x -C "$OUT/src"
@@ -45,6 +48,7 @@ libs="$(pkg-config --libs gsl inih ldns) -lcsv -lm"
 
 # The project's objects once, shared by both harnesses.
 objs=""
+rm -rf "$OUT/obj"
 mkdir -p "$OUT/obj"
 for src in "$sim"/*.c; do
     base=$(basename "$src" .c)
