@@ -39,8 +39,11 @@ static void print_nslookup(struct run *r, const struct dest *d, struct resolver_
     size_t n_mx = 0, k;
     mx_time lat = 0;
     uint32_t *perm = r->perm;
-    if (resolver_answer(res, &r->auth, d->name, ZONE_SET_MX, 0, perm, &n_mx, &lat) != RES_OK) {
-        fprintf(out, "** server can't find %s: SERVFAIL\n", owner);
+    enum resolver_status st = resolver_answer(res, &r->auth, d->name, ZONE_SET_MX, 0, perm, &n_mx,
+                                              &lat);
+    if (st != RES_OK) {
+        fprintf(out, "** server can't find %s: %s\n", owner,
+                st == RES_SERVFAIL ? "SERVFAIL" : "out of memory");
         return;
     }
     const struct zone_mx *mx = zone_mx(z, d->name, &k);

@@ -39,12 +39,10 @@ int loop_run(struct loop *l, mx_time until)
             return MX_ENOMEM;
         if (l->max_events && l->events >= l->max_events)
             return MX_ELIMIT;
-        if ((l->events & (LOOP_PROGRESS_EVERY - 1)) == 0 && l->events) {
-            if (l->interrupt && *l->interrupt)
-                return MX_EINTR;
-            if (l->progress)
-                l->progress(l->progress_ctx, l);
-        }
+        if ((l->events & 1023) == 0 && l->interrupt && *l->interrupt)
+            return MX_EINTR;
+        if ((l->events & (LOOP_PROGRESS_EVERY - 1)) == 0 && l->events && l->progress)
+            l->progress(l->progress_ctx, l);
         evq_pop(&l->q, &ev);
         l->now = ev.t;
         l->events++;

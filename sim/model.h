@@ -204,7 +204,8 @@ struct run {
     struct inst *inst;
     uint32_t n_inst;
     uint32_t *inst_base;   /* per sender: its first instance */
-    struct dest *dest;     /* per (sender, nexthop): dest_base[sender] + i */
+    struct dest *dest;     /* per (sender, nexthop): dest_base[sender] + i; then hop chains */
+    uint32_t n_dest;
     uint32_t *dest_base;   /* per sender */
     uint32_t *n_nexthops;  /* per sender: 1 with a relayhost, else n_domains */
     const char **domains;  /* the recipient domains of all traffic, first seen first */

@@ -61,6 +61,14 @@ const char *mx_err_format(const struct mx_err *e, char *buf, size_t len);
 /* Exit code for a status: 2 for bad input, 3 for the environment. */
 int mx_exit_code(enum mx_status s);
 
+/* a + b for times >= 0, saturating at MX_TIME_MAX: an event that far away never
+ * happens within a run (durations are capped at 100 years, but sums of several
+ * capped values, e.g. latencies, could otherwise overflow int64). */
+static inline mx_time mx_add(mx_time a, mx_time b)
+{
+    return a > MX_TIME_MAX - b ? MX_TIME_MAX : a + b;
+}
+
 /* Checked size arithmetic (Lua's luaM_testsize): false on overflow. */
 static inline bool mx_mul_ok(size_t a, size_t b, size_t *out)
 {

@@ -61,13 +61,15 @@ void policy_hop_init(const struct scenario *s, const struct scen_sender *snd,
     d->cache_always = listed(snd->smtp_connection_cache_destinations, name);
 }
 
-static int grow_scratch(struct run *r, uint32_t need)
+static int grow_scratch(struct run *r, size_t need)
 {
     if (need <= r->n_scratch)
         return MX_OK;
+    if (need > POLICY_MAX_LIST)
+        return MX_ENOMEM;
     uint32_t cap = r->n_scratch ? r->n_scratch : 16;
     while (cap < need)
-        cap *= 2;
+        cap *= 2; /* need <= 2^20: no overflow */
     struct dest_entry *ns = realloc(r->scratch, (size_t)cap * sizeof *ns);
     if (!ns)
         return MX_ENOMEM;
@@ -87,10 +89,14 @@ static enum resolver_status add_addrs(struct run *r, struct resolver_rt *res, ui
     size_t k;
     enum resolver_status st = resolver_answer(res, &r->auth, target, ZONE_SET_ADDR,
                                               loop_now(&r->loop), r->perm, &k, latency);
+    if (st == RES_NOMEM)
+        r->loop.nomem = true;
     if (st != RES_OK)
         return st;
     const uint32_t *addrs = zone_addrs(r->scen->zone, target, &k);
-    if (grow_scratch(r, *n + (uint32_t)k) != MX_OK) {
+    if (*n + k > POLICY_MAX_LIST) /* SIMPLIFICATION(R10): a list this long is cut */
+        k = POLICY_MAX_LIST - *n;
+    if (grow_scratch(r, *n + k) != MX_OK) {
         r->loop.nomem = true;
         return RES_OK;
     }
@@ -130,8 +136,11 @@ enum dest_outcome policy_lookup(struct run *r, const struct dest *d, struct reso
     uint32_t name = follow(z, d->name);
     size_t n_mx = 0;
     if (d->mx && name != ZONE_NONE) {
-        if (resolver_answer(res, &r->auth, name, ZONE_SET_MX, loop_now(&r->loop), r->perm, &n_mx,
-                            latency) != RES_OK)
+        enum resolver_status st = resolver_answer(res, &r->auth, name, ZONE_SET_MX,
+                                                  loop_now(&r->loop), r->perm, &n_mx, latency);
+        if (st == RES_NOMEM)
+            r->loop.nomem = true;
+        if (st != RES_OK)
             return DEST_DEFER; /* R7: SERVFAIL on the MX query defers, no A fallback */
     }
     if (n_mx == 0) { /* R5 implicit MX; or [host] (R2, R13) */

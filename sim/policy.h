@@ -13,6 +13,10 @@
 
 struct resolver_rt;
 
+/* The longest address list one delivery builds (MX hosts x their addresses); past it
+ * the list is cut (model.md). */
+#define POLICY_MAX_LIST (UINT32_C(1) << 16)
+
 /* A nexthop, resolved from the scenario once: hop is a relayhost or fallback relay
  * entry, or NULL for a recipient domain (name). */
 void policy_hop_init(const struct scenario *s, const struct scen_sender *snd,

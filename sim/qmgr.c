@@ -160,7 +160,7 @@ static void kill_dest(struct run *r, uint32_t dq)
     q->cache = false;
     q->window = 0;
     q->revive_seq = loop_schedule(&r->loop,
-                                  loop_now(&r->loop) + cfg_of(r, dq)->minimal_backoff_time,
+                                  mx_add(loop_now(&r->loop), cfg_of(r, dq)->minimal_backoff_time),
                                   EV_REVIVE, dq);
     while (q->head != MX_NONE) {
         uint32_t m = q->head;
@@ -195,13 +195,16 @@ void qmgr_done(struct run *r, uint32_t dq, enum qmgr_feedback fb)
     if (!postfix_like(cfg_of(r, dq))) {
         /* no feedback: exim and sendmail have no destination windows */
     } else if (fb == QMGR_GOOD) {
-        if (q->dead) { /* R32: a running delivery that succeeds revives at once */
+        if (q->dead) { /* R32: a running delivery that succeeds revives at once, with the
+                        * window = deliveries still running (this one included), no step */
             q->dead = false;
             q->revive_seq = 0;
-            q->window = (uint32_t)cfg_of(r, dq)->initial_destination_concurrency;
+            q->window = q->busy;
             q->fresh = true;
+            q->fail_cohorts = 0;
+        } else {
+            positive(r, dq);
         }
-        positive(r, dq);
     } else if (!q->dead) { /* R31: failures of deliveries running at death count once */
         negative(r, dq);
     }

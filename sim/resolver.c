@@ -23,7 +23,23 @@ static uint64_t mix64(uint64_t z)
     return z ^ (z >> 31);
 }
 
-int resolver_auth_init(struct resolver_auth *a, const struct scenario *s)
+/* Gives name, and everything a lookup from it can reach (its CNAME chain, its MX
+ * hosts and theirs), a query index: only those can be asked for. */
+static void reach(struct resolver_auth *a, uint32_t name)
+{
+    for (int depth = 0; name != ZONE_NONE && a->qname[name] == ZONE_NONE && depth < 12; depth++) {
+        a->qname[name] = a->n_qnames++;
+        size_t n;
+        const struct zone_mx *mx = zone_mx(a->zone, name, &n);
+        for (size_t i = 0; i < n; i++)
+            if (mx[i].host != ZONE_NONE && a->qname[mx[i].host] == ZONE_NONE)
+                reach(a, mx[i].host); /* depth 2 at most: MX hosts' own MX are not asked */
+        name = zone_cname(a->zone, name);
+    }
+}
+
+int resolver_auth_init(struct resolver_auth *a, const struct scenario *s, const uint32_t *names,
+                       size_t n_names)
 {
     memset(a, 0, sizeof *a);
     a->zone = s->zone;
@@ -31,13 +47,17 @@ int resolver_auth_init(struct resolver_auth *a, const struct scenario *s)
     a->qname = malloc((n + 1) * sizeof *a->qname);
     if (!a->qname)
         return MX_ENOMEM;
-    /* Every name gets a query index: scenarios have few names, and a record-heavy
-     * zone costs 4 bytes a name here plus cache entries only where looked up. */
+    /* A private resolver per sender instance keeps a cache slot per query name: only
+     * the names the run's next hops can reach get one, not every name of the zone. */
     for (size_t i = 0; i < n; i++)
-        a->qname[i] = (uint32_t)i;
-    a->n_qnames = (uint32_t)n;
-    a->cyclic = calloc((n + 1) * ZONE_SETS, sizeof *a->cyclic);
-    a->servfail = calloc(n + 1, sizeof *a->servfail);
+        a->qname[i] = ZONE_NONE;
+    for (size_t i = 0; i < n_names; i++)
+        reach(a, names[i]);
+    for (size_t i = 0; i < s->n_faults; i++) /* servfail windows on a name need a slot */
+        if (s->faults[i].target == TARGET_NAME)
+            reach(a, zone_name(s->zone, s->faults[i].dns_name));
+    a->cyclic = calloc(((size_t)a->n_qnames + 1) * ZONE_SETS, sizeof *a->cyclic);
+    a->servfail = calloc((size_t)a->n_qnames + 1, sizeof *a->servfail);
     return a->cyclic && a->servfail ? MX_OK : MX_ENOMEM;
 }
 
@@ -129,16 +149,17 @@ enum resolver_status resolver_answer(struct resolver_rt *res, struct resolver_au
     const struct scen_resolver *c = res->cfg;
     size_t n = set_size(a->zone, name, set), slot = (size_t)a->qname[name] * ZONE_SETS + set;
     uint32_t *tmp = perm + n, *tmp2 = perm + 2 * n; /* the caller gives 3n */
+    assert(a->qname[name] != ZONE_NONE); /* every name a lookup reaches has a slot */
     if (!res->cache &&
         !(res->cache = calloc((size_t)a->n_qnames * ZONE_SETS + 1, sizeof *res->cache)))
-        return RES_SERVFAIL; /* out of memory: as a failed lookup */
+        return RES_NOMEM;
     struct resolver_cache *e = &res->cache[slot];
     uint64_t key;
     if (c->cache && e->expires > now) {
         res->hits++;
         key = e->key;
     } else {
-        *latency += dist_draw(&c->latency, &res->rng);
+        *latency = mx_add(*latency, dist_draw(&c->latency, &res->rng));
         if (a->servfail_all || a->servfail[a->qname[name]]) {
             res->servfails++;
             return RES_SERVFAIL;
@@ -147,7 +168,7 @@ enum resolver_status resolver_answer(struct resolver_rt *res, struct resolver_au
         key = fetch_key(res, a, slot, n ? n : 1);
         if (c->cache) {
             uint32_t ttl = zone_ttl(a->zone, name, set);
-            e->expires = now + (mx_time)ttl * MX_NS_PER_S; /* TTL 0: never a hit */
+            e->expires = mx_add(now, (mx_time)ttl * MX_NS_PER_S); /* TTL 0: never a hit */
             e->key = key;
         }
     }

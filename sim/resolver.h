@@ -34,16 +34,19 @@ struct resolver_rt {
 /* The authority's state, shared by every resolver of a run. */
 struct resolver_auth {
     const struct zone *zone;
-    uint32_t *qname;      /* zone name id -> query-name index, or ZONE_NONE */
+    uint32_t *qname;      /* zone name id -> query-name index, or ZONE_NONE: names no
+                           * lookup of the run can reach */
     uint32_t n_qnames;
     uint32_t *cyclic;     /* per query name and set: the authority's rotation */
     uint32_t *servfail;   /* per query name: open servfail windows */
     uint32_t servfail_all; /* open servfail windows on "dns" */
 };
 
-enum resolver_status { RES_OK, RES_SERVFAIL };
+enum resolver_status { RES_OK, RES_SERVFAIL, RES_NOMEM };
 
-int resolver_auth_init(struct resolver_auth *a, const struct scenario *s);
+/* names: the run's next hops (zone name ids; ZONE_NONE entries are skipped). */
+int resolver_auth_init(struct resolver_auth *a, const struct scenario *s, const uint32_t *names,
+                       size_t n_names);
 void resolver_auth_fini(struct resolver_auth *a);
 int resolver_init(struct resolver_rt *res, const struct scen_resolver *cfg, uint64_t seed);
 void resolver_fini(struct resolver_rt *res);

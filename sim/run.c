@@ -69,8 +69,13 @@ static int build_nexthops(struct run *r, struct mx_err *err)
         if (relay)
             policy_hop_init(s, snd, relay, relay->target, &r->dest[n++]);
         else
-            for (uint32_t d = 0; d < r->n_domains; d++)
-                policy_hop_init(s, snd, NULL, r->domains[d], &r->dest[n++]);
+            for (uint32_t d = 0; d < r->n_domains; d++) {
+                const struct scen_hop *t = NULL; /* the transport table's entry, if any */
+                for (size_t i = 0; i < snd->n_transport && !t; i++)
+                    if (strcmp(snd->transport_domain[i], r->domains[d]) == 0)
+                        t = &snd->transport_hop[i];
+                policy_hop_init(s, snd, t, t ? t->target : r->domains[d], &r->dest[n++]);
+            }
         r->n_nexthops[k] = n - r->dest_base[k];
         uint32_t chain = n;
         for (size_t h = relay ? 1 : 0; h < snd->n_hops; h++, n++) {
@@ -83,6 +88,7 @@ static int build_nexthops(struct run *r, struct mx_err *err)
     }
     for (size_t t = 0; t < s->n_traffic; t++)
         r->traffic[t].nexthop = s->senders[s->traffic[t].sender].n_relay ? 0 : r->traffic[t].domain;
+    r->n_dest = n;
     return MX_OK;
 }
 
@@ -100,7 +106,12 @@ static int build_resolvers(struct run *r, uint64_t seed, uint64_t point, uint64_
     r->res = calloc(n + 1, sizeof *r->res);
     r->perm = malloc(3 * ms * sizeof *r->perm);
     r->mx_order = malloc(ms * sizeof *r->mx_order);
-    if (!r->res || !r->perm || !r->mx_order || resolver_auth_init(&r->auth, s) != MX_OK)
+    uint32_t *names = malloc((r->n_dest + 1) * sizeof *names);
+    for (uint32_t d = 0; names && d < r->n_dest; d++)
+        names[d] = r->dest[d].name;
+    int rc = names ? resolver_auth_init(&r->auth, s, names, r->n_dest) : MX_ENOMEM;
+    free(names);
+    if (!r->res || !r->perm || !r->mx_order || rc != MX_OK)
         return mx_fail(err, MX_ENOMEM, "out of memory");
     for (size_t k = 0; k < s->n_resolvers; k++, r->n_res++)
         if (resolver_init(&r->res[k], &s->resolvers[k],

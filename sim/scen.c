@@ -293,6 +293,7 @@ static const struct key sender_keys[] = {
     {"queue_run_delay", K_DUR, OFF(scen_sender, queue_run_delay), "300s", 0, 0, NULL, NULL},
     {"maximal_queue_lifetime", K_DUR, OFF(scen_sender, maximal_queue_lifetime), "5d", 0, 0, NULL,
      NULL},
+    {"transport", K_STR, OFF(scen_sender, transport), "", 0, 0, NULL, NULL},
     {"qmgr_message_active_limit", K_INT, OFF(scen_sender, qmgr_message_active_limit), "20000", 1,
      100000000, NULL, NULL},
     {"resolver", K_REF, OFF(scen_sender, resolver), "", 0, 0, NULL, NULL},
@@ -1187,6 +1188,37 @@ static int parse_relayhost(struct build *b, struct scen_sender *snd, const struc
     e = sec->first[3] ? sec->first[3] : sec->header; /* [3]: smtp_fallback_relay */
     if (parse_hops(b, snd, e, snd->smtp_fallback_relay) != MX_OK)
         return MX_EINPUT;
+    /* transport = DOMAIN [smtp:]NEXTHOP, ...: what Postfix's transport(5) table says */
+    if (*snd->transport) {
+        char buf[SCEN_MAX_LINE + 1], canon[300];
+        size_t k = 1;
+        for (const char *p = snd->transport; *p; p++)
+            k += *p == ',';
+        snd->transport_domain = salloc(b->s, k * sizeof *snd->transport_domain);
+        snd->transport_hop = salloc(b->s, k * sizeof *snd->transport_hop);
+        if (!snd->transport_domain || !snd->transport_hop)
+            return mx_fail(b->err, MX_ENOMEM, "out of memory");
+        for (k = 0; k < 64 && strcmp(sender_keys[k].name, "transport") != 0; k++)
+            ;
+        e = sec->first[k] ? sec->first[k] : sec->header;
+        snprintf(buf, sizeof buf, "%s", snd->transport);
+        for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            char *dom = trim(tok), *hop = dom + strcspn(dom, " \t");
+            if (*hop)
+                *hop++ = '\0';
+            hop = trim(hop);
+            if (strncmp(hop, "smtp:", 5) == 0)
+                hop += 5;
+            if (!*hop || zone_canon_name(dom, canon, sizeof canon, b->err) != MX_OK)
+                return fail_at(b->err, e, NULL, "expected DOMAIN NEXTHOP entries separated by "
+                                                "commas, such as example.jp smtp:[mail.example.jp]; "
+                                                "got \"%s\"", snd->transport);
+            size_t t = snd->n_transport++;
+            if (!(snd->transport_domain[t] = sdup(b->s, canon)) ||
+                parse_hop(b, e, snd->transport, hop, &snd->transport_hop[t]) != MX_OK)
+                return b->err->status;
+        }
+    }
     if (snd->n_relay) {
         snd->relay_target = snd->hops[0].target;
         snd->relay_mx = snd->hops[0].mx;
@@ -1225,9 +1257,30 @@ static void mta_defaults(struct section *sec)
     }
 }
 
+/* Postfix refuses times below 1 s for these (its qmgr time table); with 0 a
+ * delivery that fails at once would be retried at the same instant for ever. */
+static int check_times(struct build *b, const struct section *sec)
+{
+    static const char *const keys[] = {"queue_run_delay", "minimal_backoff_time",
+                                       "maximal_backoff_time"};
+    const struct scen_sender *snd = sec->obj;
+    for (size_t i = 0; i < MX_ARRAY_LEN(keys); i++) {
+        size_t k = 0;
+        while (strcmp(sender_keys[k].name, keys[i]) != 0)
+            k++;
+        if (*(const mx_time *)((const char *)snd + sender_keys[k].off) < MX_NS_PER_S)
+            return fail_at(b->err, sec->first[k] ? sec->first[k] : sec->header, NULL,
+                           "%s: expected at least 1s, as Postfix requires", keys[i]);
+    }
+    return MX_OK;
+}
+
 static int check_model(struct build *b)
 {
     struct scenario *s = b->s;
+    for (size_t j = 0; j < b->n_sec; j++)
+        if (strcmp(b->sec[j].sk->kind, "sender") == 0 && check_times(b, &b->sec[j]) != MX_OK)
+            return MX_EINPUT;
     for (size_t j = 0; j < b->n_sec; j++)
         if (strcmp(b->sec[j].sk->kind, "sender") == 0)
             mta_defaults(&b->sec[j]);
@@ -1276,12 +1329,14 @@ static int check_model(struct build *b)
         return mx_fail(b->err, MX_EINPUT, "[simulation] duration: expected more than 0");
     }
     mx_time span = s->sim.duration + s->sim.drain; /* both <= 100 years: no overflow */
-    if (s->sim.sample > 0 && span / s->sim.sample > SCEN_MAX_SAMPLES) {
+    if (s->sim.sample > 0 && span / s->sim.sample > SCEN_MAX_SAMPLES / (mx_time)(s->n_servers + 1)) {
         b->err->file = b->r->path;
         return mx_fail(b->err, MX_EINPUT, "[simulation] sample: expected at least %.3f s, so that "
-                       "duration + drain holds at most %d samples",
-                       mx_time_to_s(span / SCEN_MAX_SAMPLES), SCEN_MAX_SAMPLES);
+                       "timeseries.csv has at most %d rows (samples x servers)",
+                       mx_time_to_s(span / (SCEN_MAX_SAMPLES / (mx_time)(s->n_servers + 1))),
+                       SCEN_MAX_SAMPLES);
     }
+
     return MX_OK;
 }
 

@@ -68,6 +68,11 @@ struct scen_sender {
     /* Both parsed (R2, R3): n_relay relayhost hops, then the fallback relays. */
     struct scen_hop *hops;
     size_t n_relay, n_hops;
+    /* transport (mxsim's inline transport(5) table): per domain, its own next hop */
+    const char *transport;
+    const char **transport_domain; /* canonical */
+    struct scen_hop *transport_hop;
+    size_t n_transport;
     /* The first relayhost hop, or NULL target without a relayhost. */
     const char *relay_target;
     bool relay_mx, relay_literal;

@@ -130,19 +130,21 @@ static void backoff(struct run *r, uint32_t m)
         finish(r, m, false);
         return;
     }
-    mx_time wait = age < c->minimal_backoff_time   ? c->minimal_backoff_time
-                   : age > c->maximal_backoff_time ? c->maximal_backoff_time
-                                                   : age;
+    /* clamped to the maximum first, then the minimum, as qmgr_active.c does: with
+     * minimal > maximal the minimum wins */
+    mx_time wait = age > c->maximal_backoff_time ? c->maximal_backoff_time : age;
+    if (wait < c->minimal_backoff_time)
+        wait = c->minimal_backoff_time;
     if (c->mta == MTA_EXIM || c->mta == MTA_SENDMAIL)
         wait = MX_NS_PER_S; /* R48, R50, R52: the next queue run; hosts keep the retry data */
-    mx_time due = now + wait - MX_NS_PER_S, qrd = c->queue_run_delay, t = due;
-    if (qrd > 0) {
+    mx_time due = mx_add(now, wait) - MX_NS_PER_S, qrd = c->queue_run_delay, t = due;
+    if (qrd > 0 && due < MX_TIME_MAX - qrd) {
         t = (due + qrd - 1) / qrd * qrd; /* the first scan at or after due */
         if (t <= now)
             t += qrd * ((now - t) / qrd + 1);
     }
-    if (t < now)
-        t = now;
+    if (t <= now) /* qrd >= 1 s and wait >= 1 s (scen): only if they are huge */
+        t = mx_add(now, MX_NS_PER_S);
     qmgr_left(r, mp->inst); /* R28: to the deferred queue */
     r->inst[mp->inst].deferred++;
     r->deferred[r->inst[mp->inst].sender]++;
@@ -195,7 +197,7 @@ static void host_failed(struct run *r, uint32_t inst, uint32_t addr)
         wait = mx_time_from_s(3600.0 * pow(1.5, (double)h->n++)); /* G,16h,1h,1.5 */
     else
         wait = 6 * 3600 * MX_NS_PER_S; /* F,4d,6h */
-    h->until = now + wait;
+    h->until = mx_add(now, wait);
 }
 
 static void host_worked(struct run *r, uint32_t inst, uint32_t addr)
@@ -227,7 +229,7 @@ static bool failed_after(struct run *r, uint32_t m, enum trace_outcome oc, mx_ti
     host_failed(r, mp->inst, mp->try_addr[mp->i_try - 1]);
     if (wait > 0) { /* traced when it fires */
         mp->pending = (uint8_t)oc;
-        mp->wait_seq = loop_schedule(&r->loop, loop_now(&r->loop) + wait, EV_CONNECT_FAIL, m);
+        mp->wait_seq = loop_schedule(&r->loop, mx_add(loop_now(&r->loop), wait), EV_CONNECT_FAIL, m);
         return true;
     }
     trace(r, m, oc, mp->try_addr[mp->i_try - 1], loop_now(&r->loop));
@@ -258,7 +260,7 @@ static void try_next(struct run *r, uint32_t m)
         case CONNECT_SESSION:
             return;
         case CONNECT_QUEUED: /* R63: connected, waiting for the greeting */
-            mp->wait_seq = loop_schedule(&r->loop, now + c->smtp_helo_timeout,
+            mp->wait_seq = loop_schedule(&r->loop, mx_add(now, c->smtp_helo_timeout),
                                          EV_GREETING_TIMEOUT, m);
             return;
         case CONNECT_TIMEOUT: /* R19 */
@@ -267,7 +269,7 @@ static void try_next(struct run *r, uint32_t m)
             return;
         case CONNECT_MUTE: /* R20: connected; the greeting never comes */
             mp->flags |= MSG_PAID_TIMEOUT;
-            failed_after(r, m, TR_GREETING_TIMEOUT, rtt + c->smtp_helo_timeout);
+            failed_after(r, m, TR_GREETING_TIMEOUT, mx_add(rtt, c->smtp_helo_timeout));
             return;
         case CONNECT_REFUSED: /* R18 */
             if (failed_after(r, m, TR_REFUSED, rtt))
@@ -340,7 +342,7 @@ static void look_up(struct run *r, uint32_t m)
     if (mp->outcome == DEST_OK)
         policy_order(r->scratch, n, cfg_of(r, mp->inst), &in->rng, mp);
     if (latency > 0) {
-        mp->wait_seq = loop_schedule(&r->loop, loop_now(&r->loop) + latency, EV_DNS_DONE, m);
+        mp->wait_seq = loop_schedule(&r->loop, mx_add(loop_now(&r->loop), latency), EV_DNS_DONE, m);
         return;
     }
     answered(r, m);

@@ -70,8 +70,8 @@ static void start_session(struct run *r, uint32_t s, uint32_t m, mx_time extra)
     mx_time len = dist_draw(&srv->cfg->session_time, &srv->rng);
     if (srv->faults[FAULT_SLOW]) /* R65: a slow server's sessions take factor times longer */
         len = mx_time_from_s(mx_time_to_s(len) * srv->slow_factor);
-    len += extra;
-    mp->wait_seq = loop_schedule(&r->loop, loop_now(&r->loop) + len, EV_SESSION_END, m);
+    mp->wait_seq = loop_schedule(&r->loop, mx_add(loop_now(&r->loop), mx_add(len, extra)),
+                                 EV_SESSION_END, m);
 }
 
 enum connect_result server_connect(struct run *r, uint32_t s, uint32_t addr, uint32_t m,
@@ -181,9 +181,9 @@ void server_reuse(struct run *r, uint32_t s, uint32_t m)
     assert(srv->busy > 0);
     struct msg *mp = pool_at(&r->msgs, m);
     mp->server = s;
-    mp->wait_seq = loop_schedule(&r->loop, loop_now(&r->loop) + dist_draw(&srv->cfg->session_time,
-                                                                            &srv->rng),
-                                 EV_SESSION_END, m);
+    mp->wait_seq = loop_schedule(
+        &r->loop, mx_add(loop_now(&r->loop), dist_draw(&srv->cfg->session_time, &srv->rng)),
+        EV_SESSION_END, m);
 }
 
 bool server_down(const struct run *r, uint32_t s)

@@ -15,7 +15,7 @@ static mx_time next_gap(struct run *r, uint32_t t)
 
 static void schedule_next(struct run *r, uint32_t t, mx_time from)
 {
-    mx_time gap = next_gap(r, t), at = from + gap;
+    mx_time gap = next_gap(r, t), at = mx_add(from, gap);
     if (gap > 0 && at < r->end_of_arrivals) /* gap 0: a rate too high to resolve in ns */
         loop_schedule(&r->loop, at, EV_ARRIVAL, t);
     else if (gap == 0 && from < r->end_of_arrivals)

@@ -24,8 +24,19 @@ struct name_sets {
     uint32_t ttl[ZONE_SETS]; /* per RRset: the least TTL of its records (RFC 2181 5.2) */
 };
 
+/* The records already added, to drop duplicates in O(1) (RFC 2181 5: an RRset holds
+ * each record once): (name, value, kind) with value an address id or an MX host id
+ * and kind the MX preference, or ADDR_KIND for an address record. */
+#define ADDR_KIND UINT32_MAX /* and ADDR_KIND - 1 for NS records */
+struct rec_key {
+    uint32_t name, value, kind;
+};
+
 struct zone {
     struct intern names, addrs;
+    struct rec_key *seen; /* open addressing; used[i] marks a taken slot */
+    unsigned char *used;
+    size_t n_seen, cap_seen;
     struct name_sets *sets; /* by name id */
     uint32_t cap_sets;
     size_t n_records;
@@ -52,6 +63,8 @@ void zone_free(struct zone *z)
         free(z->sets[i].ns);
     }
     free(z->sets);
+    free(z->seen);
+    free(z->used);
     intern_fini(&z->names);
     intern_fini(&z->addrs);
     free(z);
@@ -127,11 +140,54 @@ static int rdf_text(const ldns_rdf *rdf, bool is_name, char *buf, size_t len)
     return rc;
 }
 
+static size_t rec_slot(const struct zone *z, struct rec_key k)
+{
+    uint64_t h = ((uint64_t)k.name * UINT64_C(0x9e3779b97f4a7c15)) ^
+                 ((uint64_t)k.value * UINT64_C(0xbf58476d1ce4e5b9)) ^ k.kind;
+    h ^= h >> 29;
+    size_t mask = z->cap_seen - 1, i = (size_t)h & mask;
+    while (z->used[i] && (z->seen[i].name != k.name || z->seen[i].value != k.value ||
+                          z->seen[i].kind != k.kind))
+        i = (i + 1) & mask;
+    return i;
+}
+
+/* Records k; false if it was there already. MX_ENOMEM through *nomem. */
+static bool first_time(struct zone *z, struct rec_key k, bool *nomem)
+{
+    if ((z->n_seen + 1) * 2 > z->cap_seen) {
+        size_t ncap = z->cap_seen ? z->cap_seen * 2 : 256;
+        struct rec_key *old = z->seen;
+        unsigned char *old_used = z->used;
+        size_t old_cap = z->cap_seen;
+        z->seen = malloc(ncap * sizeof *z->seen);
+        z->used = calloc(ncap, 1);
+        if (!z->seen || !z->used) {
+            free(z->seen), free(z->used);
+            z->seen = old, z->used = old_used;
+            *nomem = true;
+            return false;
+        }
+        z->cap_seen = ncap;
+        for (size_t i = 0; i < old_cap; i++)
+            if (old_used[i]) {
+                size_t j = rec_slot(z, old[i]);
+                z->seen[j] = old[i];
+                z->used[j] = 1;
+            }
+        free(old), free(old_used);
+    }
+    size_t i = rec_slot(z, k);
+    if (z->used[i])
+        return false;
+    z->seen[i] = k;
+    z->used[i] = 1;
+    z->n_seen++;
+    return true;
+}
+
 static int push_mx(struct name_sets *ns, struct zone_mx mx)
 {
-    for (uint32_t i = 0; i < ns->n_mx; i++) /* an RRset holds each record once */
-        if (ns->mx[i].host == mx.host && ns->mx[i].pref == mx.pref)
-            return MX_OK;
     if (ns->n_mx == ns->cap_mx) {
         uint32_t ncap = ns->cap_mx ? ns->cap_mx * 2 : 4;
         struct zone_mx *a = realloc(ns->mx, ncap * sizeof *a);
@@ -144,13 +200,9 @@ static int push_mx(struct name_sets *ns, struct zone_mx mx)
     return MX_OK;
 }
 
-/* Appends v to a set of ids unless present: an RRset holds each record once
- * (RFC 2181 5). */
+/* Appends v to a set of ids (duplicates are dropped by the caller: first_time). */
 static int push_id(uint32_t **a, uint32_t *n, uint32_t *cap, uint32_t v)
 {
-    for (uint32_t i = 0; i < *n; i++)
-        if ((*a)[i] == v)
-            return MX_OK;
     if (*n == *cap) {
         uint32_t ncap = *cap ? *cap * 2 : 4;
         uint32_t *na = realloc(*a, ncap * sizeof *na);
@@ -199,28 +251,43 @@ static int add_rr(struct zone *z, const ldns_rr *rr, struct mx_err *err)
             return mx_fail(err, MX_ENOMEM, "out of memory");
         ns = &z->sets[id];
         note_ttl(ns, ZONE_SET_MX, ns->n_mx == 0, ttl);
-        if (push_mx(ns, (struct zone_mx){target, ldns_rdf2native_int16(pref)}) != MX_OK)
+        uint16_t p16 = ldns_rdf2native_int16(pref);
+        bool nomem = false;
+        if (first_time(z, (struct rec_key){id, target, p16}, &nomem) &&
+            push_mx(&z->sets[id], (struct zone_mx){target, p16}) != MX_OK)
+            nomem = true;
+        if (nomem)
             return mx_fail(err, MX_ENOMEM, "out of memory");
         break;
     }
     case LDNS_RR_TYPE_A:
-    case LDNS_RR_TYPE_AAAA:
+    case LDNS_RR_TYPE_AAAA: {
         if (!ldns_rr_rdf(rr, 0) || rdf_text(ldns_rr_rdf(rr, 0), false, val, sizeof val) != MX_OK ||
             zone_canon_addr(val, val, sizeof val, err) != MX_OK)
             return mx_fail(err, MX_EINPUT, "expected an address record with one address");
         ns = &z->sets[id];
         note_ttl(ns, ZONE_SET_ADDR, ns->n_addr == 0, ttl);
-        if (zone_addr_intern(z, val, &target) != MX_OK ||
-            push_id(&ns->addr, &ns->n_addr, &ns->cap_addr, target) != MX_OK)
+        bool nomem = false;
+        if (zone_addr_intern(z, val, &target) != MX_OK)
+            nomem = true;
+        else if (first_time(z, (struct rec_key){id, target, ADDR_KIND}, &nomem) &&
+                 push_id(&ns->addr, &ns->n_addr, &ns->cap_addr, target) != MX_OK)
+            nomem = true;
+        if (nomem)
             return mx_fail(err, MX_ENOMEM, "out of memory");
         break;
-    case LDNS_RR_TYPE_NS:
+    }
+    case LDNS_RR_TYPE_NS: {
         if (!ldns_rr_rdf(rr, 0) || rdf_text(ldns_rr_rdf(rr, 0), true, val, sizeof val) != MX_OK)
             return mx_fail(err, MX_EINPUT, "expected an NS record with a name server");
-        if (name_id(z, val, &target) != MX_OK ||
+        bool nomem = name_id(z, val, &target) != MX_OK;
+        if (!nomem && first_time(z, (struct rec_key){id, target, ADDR_KIND - 1}, &nomem) &&
             push_id(&z->sets[id].ns, &z->sets[id].n_ns, &z->sets[id].cap_ns, target) != MX_OK)
+            nomem = true;
+        if (nomem)
             return mx_fail(err, MX_ENOMEM, "out of memory");
         break;
+    }
     default: /* CNAME */
         if (!ldns_rr_rdf(rr, 0) || rdf_text(ldns_rr_rdf(rr, 0), true, val, sizeof val) != MX_OK)
             return mx_fail(err, MX_EINPUT, "expected a CNAME record with a target name");
