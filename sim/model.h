@@ -176,8 +176,10 @@ struct srv { /* owned by server.c */
     unsigned __int128 busy_area; /* sessions x ns, from warmup on */
 };
 
+struct series;
 struct traffic_rt { /* owned by traffic.c */
     struct rng_stream rng;
+    struct series *trace;   /* arrivals = trace(): the open file, streamed */
     uint32_t nexthop; /* index into the sender's nexthops */
     uint32_t domain;  /* index into run->domains */
 };

@@ -17,6 +17,7 @@
 #include <ini.h>
 
 #include "postconf.h"
+#include "series.h"
 #include "units.h"
 #include "zone.h"
 
@@ -234,7 +235,6 @@ static const char *const mode_words[] = {"refused", "blackhole", "servfail", "te
                                          "reject",  "nogreet",   "slow",     NULL};
 static const char *const order_words[] = {"fixed", "cyclic", "random", "roundrobin", NULL};
 static const char *const rotate_words[] = {"no", "cyclic", "random", "roundrobin", NULL};
-static const char *const arrival_words[] = {"poisson", "constant", NULL};
 
 static const struct key sim_keys[] = {
     {"duration", K_DUR, OFF(scen_sim, duration), "1h", 0, 0, NULL, NULL},
@@ -341,9 +341,9 @@ static const struct key fault_keys[] = {
 static const struct key traffic_keys[] = {
     {"from", K_REF, OFF(scen_traffic, sender), NULL, 0, 0, NULL, NULL},
     {"to", K_DOMAIN, OFF(scen_traffic, to), NULL, 0, 0, NULL, NULL},
-    {"rate", K_RATE, OFF(scen_traffic, rate_per_s), NULL, 0, 0, NULL, NULL},
-    {"arrivals", K_ENUM, OFF(scen_traffic, arrivals), "poisson", 0, 0, arrival_words,
-     "poisson or constant (trace() is not modelled yet)"},
+    {"rate", K_RATE, OFF(scen_traffic, rate_per_s), "0/s", 0, 0, NULL, NULL},
+    {"arrivals", K_STR, OFF(scen_traffic, arrivals_text), "poisson", 0, 0, NULL, NULL},
+    {"profile", K_STR, OFF(scen_traffic, profile_text), "", 0, 0, NULL, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
 };
 
@@ -1257,6 +1257,104 @@ static void mta_defaults(struct section *sec)
     }
 }
 
+/* arrivals = poisson | constant | trace(FILE.csv); profile = FILE.csv (poisson only).
+ * A trace is read through once here to check it (it is streamed again by each run);
+ * a profile is read into memory (at most SCEN_MAX_PROFILE_ROWS rows). */
+static int traffic_inputs(struct build *b, const struct section *sec)
+{
+    struct scen_traffic *t = sec->obj;
+    const struct entry *ae = sec->first[3] ? sec->first[3] : sec->header;
+    const struct entry *pe = sec->first[4] ? sec->first[4] : sec->header;
+    const char *a = t->arrivals_text;
+    char path[4096];
+    if (strcmp(a, "poisson") == 0) {
+        t->arrivals = ARRIVALS_POISSON;
+    } else if (strcmp(a, "constant") == 0) {
+        t->arrivals = ARRIVALS_CONSTANT;
+    } else if (strncmp(a, "trace(", 6) == 0 && a[strlen(a) - 1] == ')') {
+        t->arrivals = ARRIVALS_TRACE;
+        snprintf(path, sizeof path, "%.*s", (int)(strlen(a) - 7), a + 6);
+        char full[4096];
+        relative_path(b->r->path, trim(path), full, sizeof full);
+        if (!(t->trace_path = sdup(b->s, full)))
+            return mx_fail(b->err, MX_ENOMEM, "out of memory");
+        struct series sr;
+        if (series_open(&sr, t->trace_path, 1, b->err) != MX_OK)
+            return fail_at(b->err, ae, NULL, "%s: %s", t->trace_path, b->err->msg);
+        struct series_row row;
+        bool got = true;
+        int rc = MX_OK;
+        while (rc == MX_OK && got)
+            rc = series_next(&sr, &row, &got, b->err);
+        series_close(&sr);
+        if (rc != MX_OK)
+            return rc;
+    } else {
+        static const char *const words[] = {"poisson", "constant", "trace"};
+        return fail_at(b->err, ae, scen_nearest(a, words, 3),
+                       "expected poisson, constant or trace(FILE.csv), got \"%s\"", a);
+    }
+    if (t->arrivals != ARRIVALS_TRACE && !(sec->seen & (UINT64_C(1) << 2)))
+        return fail_at(b->err, sec->header, NULL, "missing key rate");
+    if (!*t->profile_text)
+        return MX_OK;
+    if (t->arrivals != ARRIVALS_POISSON)
+        return fail_at(b->err, pe, NULL, "a profile goes with arrivals = poisson");
+    relative_path(b->r->path, t->profile_text, path, sizeof path);
+    const char *kept = sdup(b->s, path);
+    struct series sr;
+    if (!kept)
+        return mx_fail(b->err, MX_ENOMEM, "out of memory");
+    if (series_open(&sr, kept, 2, b->err) != MX_OK)
+        return fail_at(b->err, pe, NULL, "%s: %s", kept, b->err->msg);
+    size_t cap = 0;
+    struct series_row row;
+    bool got = true;
+    int rc = MX_OK;
+    while (rc == MX_OK) {
+        if ((rc = series_next(&sr, &row, &got, b->err)) != MX_OK || !got)
+            break;
+        if (t->n_profile == SCEN_MAX_PROFILE_ROWS) {
+            mx_err_file(b->err, kept);
+            b->err->line = row.line;
+            rc = mx_fail(b->err, MX_EINPUT, "expected at most %d rows", SCEN_MAX_PROFILE_ROWS);
+            break;
+        }
+        if (t->n_profile == cap) {
+            cap = cap ? cap * 2 : 64;
+            mx_time *nt = salloc(b->s, cap * sizeof *nt);
+            double *nm = salloc(b->s, cap * sizeof *nm);
+            if (!nt || !nm) {
+                rc = mx_fail(b->err, MX_ENOMEM, "out of memory");
+                break;
+            }
+            if (t->n_profile) {
+                memcpy(nt, t->profile_time, t->n_profile * sizeof *nt);
+                memcpy(nm, t->profile_mult, t->n_profile * sizeof *nm);
+            }
+            t->profile_time = nt, t->profile_mult = nm;
+        }
+        t->profile_time[t->n_profile] = row.t;
+        t->profile_mult[t->n_profile++] = row.v;
+        if (row.v > t->profile_max)
+            t->profile_max = row.v;
+    }
+    series_close(&sr);
+    if (rc != MX_OK)
+        return rc;
+    if (t->n_profile < 2 || t->profile_time[0] != 0) {
+        mx_err_file(b->err, kept);
+        return mx_fail(b->err, MX_EINPUT, "expected rows from time 0 on, at least two (the last "
+                                          "closes the cycle)");
+    }
+    t->profile_period = t->profile_time[t->n_profile - 1];
+    if (t->profile_period == 0) {
+        mx_err_file(b->err, kept);
+        return mx_fail(b->err, MX_EINPUT, "expected the last row's time to be after 0");
+    }
+    return MX_OK;
+}
+
 /* Postfix refuses times below 1 s for these (its qmgr time table); with 0 a
  * delivery that fails at once would be retried at the same instant for ever. */
 static int check_times(struct build *b, const struct section *sec)
@@ -1278,9 +1376,12 @@ static int check_times(struct build *b, const struct section *sec)
 static int check_model(struct build *b)
 {
     struct scenario *s = b->s;
-    for (size_t j = 0; j < b->n_sec; j++)
+    for (size_t j = 0; j < b->n_sec; j++) {
         if (strcmp(b->sec[j].sk->kind, "sender") == 0 && check_times(b, &b->sec[j]) != MX_OK)
             return MX_EINPUT;
+        if (strcmp(b->sec[j].sk->kind, "traffic") == 0 && traffic_inputs(b, &b->sec[j]) != MX_OK)
+            return b->err->status;
+    }
     for (size_t j = 0; j < b->n_sec; j++)
         if (strcmp(b->sec[j].sk->kind, "sender") == 0)
             mta_defaults(&b->sec[j]);

@@ -144,7 +144,9 @@ struct scen_fault {
     struct dist up, down; /* random: time up before each failure, and down */
 };
 
-enum scen_arrivals { ARRIVALS_POISSON, ARRIVALS_CONSTANT };
+enum scen_arrivals { ARRIVALS_POISSON, ARRIVALS_CONSTANT, ARRIVALS_TRACE };
+
+#define SCEN_MAX_PROFILE_ROWS 1000000
 
 struct scen_traffic {
     const char *name;
@@ -153,6 +155,15 @@ struct scen_traffic {
     const char *to;  /* recipient domain, canonical (lower case, trailing dot) */
     double rate_per_s;
     enum scen_arrivals arrivals;
+    const char *arrivals_text, *profile_text;
+    const char *trace_path;  /* ARRIVALS_TRACE: the CSV of arrival times */
+    /* profile: rate x mult[i] from time[i] on (piecewise constant), repeating every
+     * period (the last row's time); n_profile = 0: none */
+    mx_time *profile_time;
+    double *profile_mult;
+    size_t n_profile;
+    mx_time profile_period;
+    double profile_max;
 };
 
 struct scen_expect {

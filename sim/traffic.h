@@ -1,4 +1,5 @@
-/* traffic.h -- arrival processes: Poisson or constant rate, one per [traffic].
+/* traffic.h -- arrival processes, one per [traffic]: Poisson (optionally with a rate
+ * profile), constant rate, or a replayed trace of arrival times.
  * Owns:   struct traffic_rt (its stream and nexthop index).
  * Calls:  sender_accept for each arrival; loop_schedule for the next one.
  * Arrivals fall in [0, duration); the instance of a multi-instance sender is drawn

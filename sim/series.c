@@ -1,0 +1,163 @@
+/* series.c -- see series.h. */
+#include "series.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "units.h"
+
+int series_open(struct series *s, const char *path, int columns, struct mx_err *err)
+{
+    memset(s, 0, sizeof *s);
+    s->path = path;
+    s->columns = columns;
+    s->cur.t = -1;
+    if (csv_init(&s->p, CSV_APPEND_NULL) != 0)
+        return mx_fail(err, MX_ENOMEM, "out of memory");
+    s->fp = fopen(path, "rb");
+    if (!s->fp) {
+        csv_free(&s->p);
+        mx_err_file(err, path);
+        return mx_fail(err, MX_EINPUT, "cannot open: %s", strerror(errno));
+    }
+    return MX_OK;
+}
+
+void series_close(struct series *s)
+{
+    if (s->fp)
+        fclose(s->fp);
+    s->fp = NULL;
+    csv_free(&s->p);
+    free(s->buf);
+    s->buf = NULL;
+}
+
+static void fail_row(struct series *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void fail_row(struct series *s, const char *fmt, ...)
+{
+    if (s->bad)
+        return;
+    s->bad = true;
+    mx_err_file(&s->err, s->path);
+    s->err.line = s->line + 1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->err.msg, sizeof s->err.msg, fmt, ap);
+    va_end(ap);
+    s->err.status = MX_EINPUT;
+}
+
+/* libcsv: one field is complete. */
+static void on_field(void *data, size_t len, void *ctx)
+{
+    struct series *s = ctx;
+    const char *f = data ? data : "";
+    (void)len;
+    while (*f == ' ' || *f == '\t')
+        f++;
+    struct mx_err e = {0};
+    if (s->field == 0) {
+        if (units_parse_duration(f, &s->cur.t, &e) != MX_OK) {
+            if (s->line == 0 && !s->header_seen)
+                s->cur.t = -2; /* a header row */
+            else
+                fail_row(s, "expected a time such as 90s, 6h or 3600, got \"%s\"", f);
+        }
+    } else if (s->field == 1 && s->columns == 2) {
+        if (s->cur.t != -2 && (units_parse_number(f, &s->cur.v, &e) != MX_OK))
+            fail_row(s, "expected a number >= 0, got \"%s\"", f);
+    }
+    s->field++;
+}
+
+/* libcsv: a row is complete. */
+static void on_row(int c, void *ctx)
+{
+    struct series *s = ctx;
+    (void)c;
+    int fields = s->field;
+    s->field = 0;
+    if (s->bad)
+        return;
+    if (s->cur.t == -2) { /* the header */
+        s->header_seen = true;
+        s->line++;
+        s->cur.t = -1;
+        return;
+    }
+    s->header_seen = true;
+    if (fields < s->columns) {
+        fail_row(s, "expected %s", s->columns == 2 ? "two columns, time and multiplier"
+                                                   : "a time in the first column");
+        return;
+    }
+    if (s->cur.t < s->last_t) {
+        fail_row(s, "expected times in order, got %.9g s after %.9g s", mx_time_to_s(s->cur.t),
+                 mx_time_to_s(s->last_t));
+        return;
+    }
+    if (s->line >= SERIES_MAX_ROWS) {
+        fail_row(s, "expected at most %d rows", SERIES_MAX_ROWS);
+        return;
+    }
+    s->last_t = s->cur.t;
+    if (s->head + s->n == s->cap) {
+        if (s->head > 0) { /* slide the pending rows to the front */
+            memmove(s->buf, s->buf + s->head, s->n * sizeof *s->buf);
+            s->head = 0;
+        } else {
+            size_t ncap = s->cap ? s->cap * 2 : 1024;
+            struct series_row *nb = realloc(s->buf, ncap * sizeof *nb);
+            if (!nb) {
+                s->bad = true;
+                mx_fail(&s->err, MX_ENOMEM, "out of memory");
+                return;
+            }
+            s->buf = nb;
+            s->cap = ncap;
+        }
+    }
+    s->line++;
+    s->cur.line = s->line;
+    s->buf[s->head + s->n++] = s->cur;
+    s->cur.t = -1;
+    s->cur.v = 0;
+}
+
+int series_next(struct series *s, struct series_row *row, bool *got, struct mx_err *err)
+{
+    char chunk[65536];
+    while (s->n == 0 && !s->eof && !s->bad) {
+        size_t k = fread(chunk, 1, sizeof chunk, s->fp);
+        if (k > 0 && csv_parse(&s->p, chunk, k, on_field, on_row, s) != k) {
+            mx_err_file(err, s->path);
+            return mx_fail(err, MX_EINPUT, "%s", csv_strerror(csv_error(&s->p)));
+        }
+        if (k < sizeof chunk) {
+            if (ferror(s->fp)) {
+                mx_err_file(err, s->path);
+                return mx_fail(err, MX_EIO, "cannot read: %s", strerror(errno));
+            }
+            csv_fini(&s->p, on_field, on_row, s);
+            s->eof = true;
+        }
+    }
+    if (s->bad && s->n == 0) {
+        *err = s->err;
+        if (s->err.file == s->err.file_buf)
+            err->file = err->file_buf;
+        return err->status;
+    }
+    *got = s->n > 0;
+    if (*got) {
+        *row = s->buf[s->head++];
+        s->n--;
+        if (s->n == 0)
+            s->head = 0;
+    }
+    return MX_OK;
+}

@@ -1,0 +1,98 @@
+/* test_traffic.c -- arrivals: rate profiles (thinning) and replayed traces. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "scenario_util.h"
+
+static void setup(void)
+{
+    gsl_set_error_handler_off();
+}
+
+TestSuite(traffic, .init = setup);
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static const char base[] =
+    "[simulation]\nduration = 2h\n"
+    "[dns]\nrecord = d. 300 IN A 10.0.0.1\n"
+    "[sender s]\n[server a]\naddress = 10.0.0.1\nprocess_limit = 1000\nsession_time = 100ms\n";
+
+/* A profile of 1 for the first hour and 3 for the second, at 1/s: 4 h worth of mean
+ * arrivals, 14400; Poisson sd 120; allow 5 sd = 600. Without the profile: 7200. */
+Test(traffic, profile_scales_the_rate_piecewise)
+{
+    write_file("/tmp/mxsim-profile.csv", "time,multiplier\n0,1\n1h,3\n2h,1\n");
+    char text[2048];
+    snprintf(text, sizeof text, "%s[traffic t]\nfrom = s\nto = d.\nrate = 1/s\n"
+                                "profile = /tmp/mxsim-profile.csv\n", base);
+    struct scenario *s = load_text(text, NULL, 0);
+    struct run r;
+    struct run_result res;
+    run_one(&r, s, 0, &res);
+    cr_assert(fabs((double)res.messages - 14400) <= 600, "%llu messages",
+              (unsigned long long)res.messages);
+    free(res.server);
+    run_fini(&r);
+    scen_free(s);
+}
+
+/* A trace replays its times exactly; a header row is skipped; times past the
+ * duration are not used. */
+Test(traffic, trace_replays_arrival_times)
+{
+    write_file("/tmp/mxsim-trace-in.csv", "time\n0\n1.5\n2s\n1m\n3h\n");
+    char text[2048];
+    snprintf(text, sizeof text, "%s[traffic t]\nfrom = s\nto = d.\n"
+                                "arrivals = trace(/tmp/mxsim-trace-in.csv)\n", base);
+    struct scenario *s = load_text(text, NULL, 0);
+    struct run r;
+    struct run_result res;
+    run_one(&r, s, 0, &res);
+    cr_assert_eq(res.messages, 4); /* 3h is past the 2h duration */
+    cr_assert_eq(r.totals.delay.max, mx_time_from_s(0.1));
+    free(res.server);
+    run_fini(&r);
+    scen_free(s);
+}
+
+/* Bad rows are reported with the file and line; out-of-order times are an error. */
+Test(traffic, bad_traces_and_profiles_name_file_and_line)
+{
+    char text[2048];
+    struct scenario *s = NULL;
+    struct mx_err err = {0};
+    char buf[600];
+    write_file("/tmp/mxsim-bad-trace.csv", "0\n5\n3\n");
+    snprintf(text, sizeof text, "%s[traffic t]\nfrom = s\nto = d.\n"
+                                "arrivals = trace(/tmp/mxsim-bad-trace.csv)\n", base);
+    write_file("/tmp/mxsim-t.ini", text);
+    cr_assert_eq(scen_load("/tmp/mxsim-t.ini", NULL, 0, &s, &err), MX_EINPUT);
+    cr_assert_str_eq(mx_err_format(&err, buf, sizeof buf),
+                     "/tmp/mxsim-bad-trace.csv:3: expected times in order, got 3 s after 5 s");
+    write_file("/tmp/mxsim-bad-profile.csv", "0,1\n1h,lots\n2h,1\n");
+    snprintf(text, sizeof text, "%s[traffic t]\nfrom = s\nto = d.\nrate = 1/s\n"
+                                "profile = /tmp/mxsim-bad-profile.csv\n", base);
+    write_file("/tmp/mxsim-t.ini", text);
+    err = (struct mx_err){0};
+    cr_assert_eq(scen_load("/tmp/mxsim-t.ini", NULL, 0, &s, &err), MX_EINPUT);
+    cr_assert_str_eq(mx_err_format(&err, buf, sizeof buf),
+                     "/tmp/mxsim-bad-profile.csv:2: expected a number >= 0, got \"lots\"");
+    snprintf(text, sizeof text, "%s[traffic t]\nfrom = s\nto = d.\narrivals = tracee(x.csv)\n",
+             base);
+    write_file("/tmp/mxsim-t.ini", text);
+    err = (struct mx_err){0};
+    cr_assert_eq(scen_load("/tmp/mxsim-t.ini", NULL, 0, &s, &err), MX_EINPUT);
+    cr_assert_str_eq(mx_err_format(&err, buf, sizeof buf),
+                     "/tmp/mxsim-t.ini:13: [traffic t] arrivals: expected poisson, constant or "
+                     "trace(FILE.csv), got \"tracee(x.csv)\"");
+}
