@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Charts (PNG and SVG, gnuplot) from the CSVs of one run: bash analysis/plot.sh DIR
-# Writes DIR/plots/{accepted,sessions,backlog,deferred,delay-cdf,share}.{png,svg} and
+# Writes DIR/plots/{accepted,share-over-time,sessions,backlog,deferred,delay-cdf,share}
+# .{png,svg} and
 # prints the PNGs' paths (the time charts need timeseries rows, the CDF delivered
 # mail). mxsim plot DIR runs this.
 set -euo pipefail
@@ -11,7 +12,7 @@ for f in timeseries.csv servers.csv delays.csv faults.csv; do
 done
 command -v gnuplot >/dev/null || { echo "plot.sh: gnuplot is not installed" >&2; exit 3; }
 mkdir -p "$dir/plots"
-for p in accepted sessions backlog deferred delay-cdf share; do rm -f "$dir/plots/$p.png" "$dir/plots/$p.svg"; done
+for p in accepted share-over-time sessions backlog deferred delay-cdf share; do rm -f "$dir/plots/$p.png" "$dir/plots/$p.svg"; done
 servers=$(awk -F, 'NR > 1 && !seen[$2]++ { printf "%s ", $2 }' "$dir/timeseries.csv")
 senders=$(head -1 "$dir/timeseries.csv" | tr ',' '\n' | sed -n 's/^deferred_//p' | tr '\n' ' ')
 step=$(awk -F, 'NR > 1 && $1 > 0 { print $1; exit }' "$dir/timeseries.csv")
@@ -21,6 +22,12 @@ trap 'rm -rf "$tmp"' EXIT
 # One file per server (gnuplot draws no line through rows it skips): tmp/1.csv, ...
 awk -F, -v t="$tmp" 'NR > 1 { if (!($2 in id)) id[$2] = ++n; print > (t "/" id[$2] ".csv") }' \
     "$dir/timeseries.csv"
+# Per sample: each server's share of what all accepted (0 where nothing was).
+awk -F, 'NR > 1 { if (!($1 in seen)) { seen[$1] = 1; order[++nt] = $1 }
+                  if (!($2 in id)) id[$2] = ++ns; acc[$1, id[$2]] = $5; tot[$1] += $5 }
+         END { for (i = 1; i <= nt; i++) { t = order[i]; line = t
+                   for (k = 1; k <= ns; k++) line = line "," (tot[t] ? acc[t, k] / tot[t] : 0)
+                   print line } }' "$dir/timeseries.csv" > "$tmp/share.csv"
 # Fault windows of servers, shaded behind the time charts (minutes).
 awk -F, -v tend="$tend" 'NR > 1 { e = ($5 == "inf") ? tend : $5;
         printf "set object rect from %g, graph 0 to %g, graph 1 fc rgb \"#f4cccc\" fs solid 0.6 noborder behind\n", $4 / 60, e / 60 }' \
@@ -32,7 +39,7 @@ awk -F, 'NR > 1 { n[$4]++; s[$4] += $6; if (!($4 in lo) || $6 < lo[$4]) lo[$4] =
     "$dir/servers.csv" | sort -n | cut -d, -f2- > "$means"
 charts=(share)
 rows() { awk 'NR > 1 { n++ } END { print n + 0 }' "$1"; }
-[ "$(rows "$dir/timeseries.csv")" -gt 0 ] && charts+=(accepted sessions backlog deferred)
+[ "$(rows "$dir/timeseries.csv")" -gt 0 ] && charts+=(accepted share-over-time sessions backlog deferred)
 [ "$(rows "$dir/delays.csv")" -gt 0 ] && charts+=(delay-cdf)
 for ext in png svg; do
     if [[ " ${charts[*]} " == *" accepted "* ]]; then
@@ -45,4 +52,4 @@ for ext in png svg; do
     gnuplot -e "dir='$dir'; means='$means'; ext='$ext'" "$here/servers.gp"
 done
 for p in "${charts[@]}"; do echo "$dir/plots/$p.png"; done
-[ ${#charts[@]} -eq 6 ] || echo "plot.sh: no timeseries (sample = 0) or no delivered message: fewer charts" >&2
+[ ${#charts[@]} -eq 7 ] || echo "plot.sh: no timeseries (sample = 0) or no delivered message: fewer charts" >&2

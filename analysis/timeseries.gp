@@ -22,6 +22,15 @@ set ylabel "messages/s"
 # A row at time t counts what was accepted in (t - step, t]: fsteps draws it there.
 plot for [i=1:n] f(i) using ($1/60):($5/step) with fsteps title word(servers, i) lw 2
 
+# Each server's share of what was accepted in each sample (tmp/share.csv: time, then
+# one share per server, from plot.sh).
+set output dir."/plots/share-over-time.".ext
+set title "Share of accepted mail per server, per sample\nshaded: fault windows"
+set ylabel "share"
+set yrange [0:1.05]
+plot for [i=1:n] tmp."/share.csv" using ($1/60):(column(1+i)) with fsteps title word(servers, i) lw 2
+set autoscale y
+
 set output dir."/plots/sessions.".ext
 set title "SMTP sessions in progress per server (cached idle connections included)\nshaded: fault windows"
 set ylabel "sessions"
@@ -40,7 +49,7 @@ set output dir."/plots/deferred.".ext
 set title "Messages in each sender's deferred queue\nshaded: fault windows"
 set ylabel "messages"
 top = 0
-do for [i=1:words(senders)] { stats f(1) using (column(5+i)) nooutput; top = STATS_max > top ? STATS_max : top }
+do for [i=1:words(senders)] { stats f(1) using (column(8+i)) nooutput; top = STATS_max > top ? STATS_max : top }
 set yrange [0:(top > 0 ? top * 1.1 : 1)]
-plot for [i=1:words(senders)] f(1) using ($1/60):(column(5+i)) title word(senders, i) lw 2
+plot for [i=1:words(senders)] f(1) using ($1/60):(column(8+i)) title word(senders, i) lw 2
 

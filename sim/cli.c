@@ -130,15 +130,19 @@ static double wall_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Progress on stderr, only when it is a terminal: simulated time, events/s. */
+/* Progress on stderr, only when it is a terminal: simulated time, events/s, and
+ * the time left for this replication's arrivals at the pace so far. */
 static void show_progress(void *ctx, const struct loop *l)
 {
     const struct progress *p = ctx;
     double wall = wall_now() - p->started;
     double frac = p->span > 0 ? mx_time_to_s(l->now) / mx_time_to_s(p->span) : 0;
-    fprintf(stderr, "\rmxsim: simulated %.0f s (%.0f%% of the arrivals), %.1f M events/s   ",
-            mx_time_to_s(l->now), frac > 1 ? 100.0 : 100 * frac,
-            wall > 0 ? (double)l->events / wall / 1e6 : 0);
+    if (frac > 1)
+        frac = 1;
+    fprintf(stderr, "\rmxsim: simulated %.0f s (%.0f%% of the arrivals), %.1f M events/s, "
+                    "about %.0f s left   ",
+            mx_time_to_s(l->now), 100 * frac, wall > 0 ? (double)l->events / wall / 1e6 : 0,
+            frac > 0 ? wall / frac - wall : 0);
 }
 
 /* Runs analysis/plot.sh on dir; returns its exit status (3 if it cannot run). */

@@ -170,7 +170,9 @@ struct srv { /* owned by server.c */
     double slow_factor;           /* of the last slow window opened */
     /* counters, from warmup on */
     uint64_t accepted, refused, timed_out, tempfailed;
-    uint64_t accepted_all; /* whatever the warmup: for timeseries deltas */
+    struct srv_count { /* whatever the warmup: for timeseries deltas */
+        uint64_t accepted, refused, timed_out, tempfailed;
+    } all;
     uint32_t peak;
     mx_time last_change;
     unsigned __int128 busy_area; /* sessions x ns, from warmup on */

@@ -201,12 +201,13 @@ static void server_rows(struct out *o, const struct scenario *s, long rep,
 
 struct sampler {
     struct out *o;
-    uint64_t *last_accepted; /* per server, at the previous sample */
+    struct srv_count *last; /* per server, at the previous sample */
 };
 
 static void sample_header(struct out *o, const struct scenario *s)
 {
-    static const char *const cols[] = {"time", "server", "sessions", "backlog", "accepted"};
+    static const char *const cols[] = {"time",     "server",  "sessions",  "backlog",
+                                       "accepted", "refused", "timed_out", "tempfailed"};
     char name[300];
     header_cells(o, cols, MX_ARRAY_LEN(cols));
     for (size_t k = 0; k < s->n_senders; k++) {
@@ -216,7 +217,8 @@ static void sample_header(struct out *o, const struct scenario *s)
     out_end_row(o);
 }
 
-/* One row per server: sessions and backlog now, accepted since the last sample. */
+/* One row per server: sessions and backlog now; accepted, refused, timed out and
+ * tempfailed since the last sample. */
 static void on_sample(void *ctx, const struct run *r)
 {
     struct sampler *sm = ctx;
@@ -227,8 +229,11 @@ static void on_sample(void *ctx, const struct run *r)
         out_str(sm->o, s->servers[k].name);
         out_u64(sm->o, v->busy);
         out_u64(sm->o, v->bl_len);
-        out_u64(sm->o, v->accepted_all - sm->last_accepted[k]);
-        sm->last_accepted[k] = v->accepted_all;
+        out_u64(sm->o, v->all.accepted - sm->last[k].accepted);
+        out_u64(sm->o, v->all.refused - sm->last[k].refused);
+        out_u64(sm->o, v->all.timed_out - sm->last[k].timed_out);
+        out_u64(sm->o, v->all.tempfailed - sm->last[k].tempfailed);
+        sm->last[k] = v->all;
         for (size_t j = 0; j < s->n_senders; j++)
             out_u64(sm->o, r->deferred[j]);
         out_end_row(sm->o);
@@ -344,7 +349,7 @@ int runner_run(const struct scenario *s, const struct runner_opts *o, struct mx_
     uint64_t seed = o->have_seed ? o->seed : s->sim.seed;
     long reps = o->replications ? o->replications : s->sim.replications;
     struct sampler sm = {.o = &f[F_TIMESERIES],
-                         .last_accepted = calloc(s->n_servers + 1, sizeof(uint64_t))};
+                         .last = calloc(s->n_servers + 1, sizeof(struct srv_count))};
     struct run_result *all = calloc((size_t)reps, sizeof *all);
     struct run_server_result *servers = calloc((size_t)reps * (s->n_servers + 1), sizeof *servers);
     double *scratch = calloc((size_t)reps, sizeof *scratch);
@@ -352,7 +357,7 @@ int runner_run(const struct scenario *s, const struct runner_opts *o, struct mx_
     struct tracer tr = {.o = &f[F_TRACE], .owner = o->trace ? owners(s->zone) : NULL};
     int n_files = o->trace ? F_N : F_N - 1;
     int rc = MX_ENOMEM;
-    if (!sm.last_accepted || !all || !servers || !scratch || !delays || (o->trace && !tr.owner)) {
+    if (!sm.last || !all || !servers || !scratch || !delays || (o->trace && !tr.owner)) {
         mx_fail(err, MX_ENOMEM, "out of memory");
         goto fail;
     }
@@ -361,8 +366,8 @@ int runner_run(const struct scenario *s, const struct runner_opts *o, struct mx_
         goto fail;
     /* An earlier run's files (and charts) would pass for this run's if this one
      * fails. */
-    static const char *const charts[] = {"accepted", "sessions", "backlog", "deferred",
-                                         "delay-cdf", "share"};
+    static const char *const charts[] = {"accepted", "share-over-time", "sessions", "backlog",
+                                         "deferred", "delay-cdf", "share"};
     char path[4200];
     for (int i = 0; i < F_N; i++) {
         snprintf(path, sizeof path, "%s/%s", o->out_dir, file_names[i]);
@@ -411,7 +416,7 @@ fail:
         mx_fail(err, MX_EINTR, "interrupted by a signal; no output file was written");
     for (int i = 0; i < F_N; i++)
         out_abort(&f[i]);
-    free(sm.last_accepted), free(all), free(servers), free(scratch), free(delays);
+    free(sm.last), free(all), free(servers), free(scratch), free(delays);
     free(tr.owner);
     return rc;
 }

@@ -83,19 +83,19 @@ enum connect_result server_connect(struct run *r, uint32_t s, uint32_t addr, uin
 #define OPEN(mode) (srv->faults[mode] || (af && af[mode]))
     /* R65: with several windows open, the one that fails earliest wins */
     if (OPEN(FAULT_BLACKHOLE)) {
-        srv->timed_out += count;
+        srv->timed_out += count, srv->all.timed_out++;
         return CONNECT_TIMEOUT;
     }
     if (OPEN(FAULT_REFUSED)) {
-        srv->refused += count;
+        srv->refused += count, srv->all.refused++;
         return CONNECT_REFUSED;
     }
     if (OPEN(FAULT_NOGREET)) {
-        srv->timed_out += count;
+        srv->timed_out += count, srv->all.timed_out++;
         return CONNECT_MUTE;
     }
     if (OPEN(FAULT_TEMPFAIL) || OPEN(FAULT_REJECT)) {
-        srv->tempfailed += count;
+        srv->tempfailed += count, srv->all.tempfailed++;
         return OPEN(FAULT_TEMPFAIL) ? CONNECT_TEMPFAIL : CONNECT_REJECT;
     }
 #undef OPEN
@@ -117,10 +117,10 @@ enum connect_result server_connect(struct run *r, uint32_t s, uint32_t addr, uin
         return CONNECT_QUEUED;
     }
     if (srv->cfg->when_full == FULL_REFUSE) {
-        srv->refused += count;
+        srv->refused += count, srv->all.refused++;
         return CONNECT_REFUSED;
     }
-    srv->timed_out += count;
+    srv->timed_out += count, srv->all.timed_out++;
     return CONNECT_TIMEOUT;
 }
 
@@ -143,7 +143,7 @@ void server_abandon(struct run *r, uint32_t s, uint32_t m)
 {
     struct srv *srv = srv_of(r, s);
     unlink_backlog(r, srv, m);
-    srv->timed_out += counting(r);
+    srv->timed_out += counting(r), srv->all.timed_out++;
     ((struct msg *)pool_at(&r->msgs, m))->server = MX_NONE;
 }
 
@@ -165,7 +165,7 @@ void server_session_end(struct run *r, uint32_t s, bool keep)
 {
     struct srv *srv = srv_of(r, s);
     srv->accepted += counting(r);
-    srv->accepted_all++;
+    srv->all.accepted++;
     if (!keep)
         free_slot(r, s);
 }

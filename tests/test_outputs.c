@@ -165,8 +165,9 @@ Test(outputs, plot_draws_every_chart)
     system("rm -rf /tmp/mxsim-plot/plots");
     cr_assert_eq(sh("MXSIM_ANALYSIS=" MXSIM_SOURCE_DIR "/analysis " MXSIM_BINARY
                     " plot /tmp/mxsim-plot"), 0);
-    const char *charts[] = {"accepted", "sessions", "backlog", "deferred", "delay-cdf", "share"};
-    for (size_t i = 0; i < 6; i++)
+    const char *charts[] = {"accepted", "share-over-time", "sessions", "backlog", "deferred",
+                            "delay-cdf", "share"};
+    for (size_t i = 0; i < 7; i++)
         for (int svg = 0; svg < 2; svg++) {
             char path[256];
             struct stat st;
