@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mx.h"
+#include "rng.h"
 
 void intern_init(struct intern *t)
 {
@@ -20,17 +21,9 @@ void intern_fini(struct intern *t)
     memset(t, 0, sizeof *t);
 }
 
-static uint64_t hash(const char *s)
-{
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * UINT64_C(0x100000001b3);
-    return h;
-}
-
 static size_t probe(const struct intern *t, const char *s)
 {
-    size_t mask = t->n_slot - 1, i = (size_t)hash(s) & mask;
+    size_t mask = t->n_slot - 1, i = (size_t)rng_hash_str(s, RNG_FNV_BASIS) & mask;
     while (t->slot[i] && strcmp(t->str[t->slot[i] - 1], s) != 0)
         i = (i + 1) & mask;
     return i;

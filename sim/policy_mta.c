@@ -26,22 +26,11 @@ static int cmp_ranked(const void *a, const void *b)
     return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-static uint64_t mix64(uint64_t z)
-{
-    z += UINT64_C(0x9e3779b97f4a7c15);
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
-
 /* sendmail's mxrand(): a hash of the host name, seeded per process, modulo 65536. */
 static uint64_t mxrand(const struct zone *z, uint32_t host, uint64_t seed)
 {
-    uint64_t h = seed;
-    if (host != ZONE_NONE)
-        for (const char *p = zone_name_text(z, host); *p; p++)
-            h = (h ^ (unsigned char)*p) * UINT64_C(0x100000001b3);
-    return mix64(h) % 65536;
+    uint64_t h = host != ZONE_NONE ? rng_hash_str(zone_name_text(z, host), seed) : seed;
+    return rng_mix64(h) % 65536;
 }
 
 static bool skipped(const struct inst *in, uint32_t addr, mx_time now)

@@ -15,14 +15,6 @@ struct resolver_cache {
     uint32_t rotate; /* this resolver's cyclic counter for rotate = cyclic */
 };
 
-static uint64_t mix64(uint64_t z)
-{
-    z += UINT64_C(0x9e3779b97f4a7c15);
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
-
 /* Gives name, and everything a lookup from it can reach (its CNAME chain, its MX
  * hosts and theirs), a query index: only those can be asked for. */
 static void reach(struct resolver_auth *a, uint32_t name)
@@ -89,7 +81,7 @@ static void permute(uint32_t *perm, size_t n, uint64_t key)
     for (size_t i = 0; i < n; i++)
         perm[i] = (uint32_t)i;
     for (size_t i = n; i > 1; i--) {
-        key = mix64(key);
+        key = rng_mix64(key);
         size_t j = (size_t)(key % i); /* bias < n / 2^64: none that matters */
         uint32_t t = perm[i - 1];
         perm[i - 1] = perm[j];

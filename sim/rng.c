@@ -5,25 +5,13 @@
 
 #include "mx.h"
 
-static uint64_t mix64(uint64_t z)
-{
-    /* SplitMix64's finaliser (Steele, Lea, Flood 2014): a bijection on 64 bits
-     * with full avalanche. */
-    z += UINT64_C(0x9e3779b97f4a7c15);
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
-
 uint64_t rng_derive(uint64_t seed, uint64_t point, uint64_t rep, const char *name)
 {
-    uint64_t h = UINT64_C(0xcbf29ce484222325); /* FNV-1a of the name */
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        h = (h ^ *p) * UINT64_C(0x100000001b3);
-    uint64_t z = mix64(seed);
-    z = mix64(z ^ point);
-    z = mix64(z ^ rep);
-    return mix64(z ^ h);
+    uint64_t h = rng_hash_str(name, RNG_FNV_BASIS);
+    uint64_t z = rng_mix64(seed);
+    z = rng_mix64(z ^ point);
+    z = rng_mix64(z ^ rep);
+    return rng_mix64(z ^ h);
 }
 
 /* taus2's state as GSL lays it out (three unsigned longs, each needing a few
@@ -41,9 +29,9 @@ int rng_init(struct rng_stream *s, uint64_t seed64)
     struct taus_state st;
     uint64_t z = seed64;
     /* taus2 needs s1 > 1, s2 > 7, s3 > 15 and uses 32 bits of each. */
-    st.s1 = (unsigned long)((z = mix64(z)) & 0xffffffffu) | 2u;
-    st.s2 = (unsigned long)((z = mix64(z)) & 0xffffffffu) | 8u;
-    st.s3 = (unsigned long)((z = mix64(z)) & 0xffffffffu) | 16u;
+    st.s1 = (unsigned long)((z = rng_mix64(z)) & 0xffffffffu) | 2u;
+    st.s2 = (unsigned long)((z = rng_mix64(z)) & 0xffffffffu) | 8u;
+    st.s3 = (unsigned long)((z = rng_mix64(z)) & 0xffffffffu) | 16u;
     memcpy(gsl_rng_state(s->r), &st, sizeof st);
     for (int i = 0; i < 6; i++) /* warm up, as gsl's own taus2 seeding does */
         (void)gsl_rng_get(s->r);

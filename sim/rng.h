@@ -18,6 +18,25 @@ struct rng_stream {
     gsl_rng *r;
 };
 
+/* SplitMix64's finaliser (Steele, Lea, Flood 2014): a bijection on 64 bits with
+ * full avalanche. Seeds, and every hash of the project that needs mixing. */
+static inline uint64_t rng_mix64(uint64_t z)
+{
+    z += UINT64_C(0x9e3779b97f4a7c15);
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+/* FNV-1a over a string, from h (FNV's offset basis, or a seed to key the hash). */
+#define RNG_FNV_BASIS UINT64_C(0xcbf29ce484222325)
+static inline uint64_t rng_hash_str(const char *s, uint64_t h)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        h = (h ^ *p) * UINT64_C(0x100000001b3);
+    return h;
+}
+
 /* The seed of a component's stream. */
 uint64_t rng_derive(uint64_t seed, uint64_t point, uint64_t rep, const char *name);
 /* Allocates and seeds; returns 0 or MX_ENOMEM. */
