@@ -7,12 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "expect.h"
 #include "explain.h"
 #include "loop.h"
+#include "out.h"
 #include "runner.h"
 #include "scen.h"
 #include "units.h"
@@ -30,10 +33,11 @@ static const char usage_main[] =
     "                    timeseries.csv\n"
     "  explain SCENARIO  the MX answer as nslookup shows it, then the try order\n"
     "  plot DIR          charts from a run's CSV files\n"
+    "  check SCENARIO|DIR  evaluate [expect]: exit 1 when one fails (--junit FILE)\n"
     "  help [COMMAND]    this text, or a command's\n"
     "  version           print the version\n"
     "\n"
-    "Not yet available (see docs/): sweep, merge, check.\n"
+    "Not yet available (see docs/): sweep, merge.\n"
     "Exit codes: 0 success, 1 an expectation failed, 2 bad input, 3 internal or I/O error.\n";
 
 static const char usage_run[] =
@@ -203,6 +207,24 @@ static int need_value(int argc, char **argv, int i, const char *cmd)
     return 0;
 }
 
+/* Copies the scenario into the run's directory (scenario.ini), so that check DIR
+ * can find its [expect] lines. */
+static int keep_scenario(const char *scenario, const char *dir, struct mx_err *err)
+{
+    struct out o;
+    FILE *in = fopen(scenario, "rb");
+    char buf[65536];
+    size_t k;
+    if (!in)
+        return mx_fail(err, MX_EIO, "cannot read %s: %s", scenario, strerror(errno));
+    int rc = out_open(&o, dir, "scenario.ini", err);
+    while (rc == MX_OK && (k = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, k, o.fp) != k)
+            o.failed = true;
+    fclose(in);
+    return rc == MX_OK ? out_close(&o, err) : rc;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     const char *scenario = NULL, *sets[MAX_SETS];
@@ -295,6 +317,10 @@ static int cmd_run(int argc, char **argv)
         printf("%s/%s\n", o.out_dir, files[i]);
     if (o.trace)
         printf("%s/trace.csv\n", o.out_dir);
+    if (keep_scenario(scenario, o.out_dir, &err) != MX_OK) {
+        print_err(&err);
+        return mx_exit_code(err.status);
+    }
     return plot ? run_plot(o.out_dir) : 0;
 }
 
@@ -373,6 +399,96 @@ static int cmd_explain(int argc, char **argv)
     return 0;
 }
 
+static const char usage_check[] =
+    "usage: mxsim check SCENARIO [-o DIR] [--set KEY=VALUE]... [--junit FILE]\n"
+    "       mxsim check DIR [--junit FILE]\n"
+    "\n"
+    "Evaluates the scenario's [expect] lines on the means over replications in\n"
+    "points.csv (with ci: on the far end of the 95% interval). With a SCENARIO, runs\n"
+    "it first (as mxsim run, into DIR); with a DIR, uses the run there (its\n"
+    "scenario.ini). Prints one line per expectation: PASS or FAIL, the value, the\n"
+    "bound. Exit 0 if all pass, 1 if one fails, 2 on bad input.\n"
+    "\n"
+    "  --junit FILE    also write a JUnit XML report (one test case per expectation)\n";
+
+static int cmd_check(int argc, char **argv)
+{
+    const char *target = NULL, *junit = NULL, *out_dir = NULL, *sets[MAX_SETS];
+    size_t n_set = 0;
+    struct mx_err err = {0};
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(usage_check, stdout);
+            return 0;
+        }
+        if (strcmp(a, "--junit") == 0 || strcmp(a, "-o") == 0 || strcmp(a, "--set") == 0) {
+            if (need_value(argc, argv, i, "check"))
+                return 2;
+            const char *v = argv[++i];
+            if (strcmp(a, "--junit") == 0)
+                junit = v;
+            else if (strcmp(a, "-o") == 0)
+                out_dir = v;
+            else if (n_set < MAX_SETS)
+                sets[n_set++] = v;
+            else
+                return bad_arg("check", "at most %d --set options, got more", MAX_SETS);
+        } else if (a[0] == '-' && a[1]) {
+            static const char *const opts[] = {"--junit", "-o", "--set", "--help"};
+            return unknown_option("check", a, opts, MX_ARRAY_LEN(opts));
+        } else if (!target) {
+            target = a;
+        } else {
+            return bad_arg("check", "expected one SCENARIO or DIR, got a second: \"%s\"", a);
+        }
+    }
+    if (!target)
+        return bad_arg("check", "expected a SCENARIO file or a run's DIR");
+    struct stat st;
+    bool is_dir = stat(target, &st) == 0 && S_ISDIR(st.st_mode);
+    char dir[4096], path[4200];
+    const char *scenario = target;
+    if (is_dir) {
+        snprintf(path, sizeof path, "%s/scenario.ini", target);
+        scenario = path;
+        snprintf(dir, sizeof dir, "%s", target);
+    } else if (out_dir) {
+        snprintf(dir, sizeof dir, "%s", out_dir);
+    } else {
+        default_dir(target, dir, sizeof dir);
+    }
+    struct scenario *s;
+    if (scen_load(scenario, sets, n_set, &s, &err) != MX_OK) {
+        print_err(&err);
+        return mx_exit_code(err.status);
+    }
+    print_warnings(s);
+    int rc = MX_OK;
+    if (!is_dir) {
+        struct runner_opts o = {.out_dir = dir, .interrupt = &interrupted};
+        catch_signals();
+        err = (struct mx_err){0};
+        rc = runner_run(s, &o, &err);
+        if (rc == MX_OK)
+            rc = keep_scenario(target, dir, &err);
+    }
+    int failed = 0;
+    if (rc == MX_OK && s->n_expects == 0) {
+        fprintf(stderr, "mxsim check: %s has no [expect] lines\n", scenario);
+        scen_free(s);
+        return 2;
+    }
+    if (rc == MX_OK)
+        rc = expect_check(s, dir, stdout, junit, &failed, &err);
+    scen_free(s);
+    if (rc != MX_OK) {
+        print_err(&err);
+        return mx_exit_code(err.status);
+    }
+    return failed ? 1 : 0;
+}
+
 static const char usage_plot[] =
     "usage: mxsim plot DIR\n"
     "\n"
@@ -410,14 +526,18 @@ static int cmd_help(int argc, char **argv)
         fputs(usage_plot, stdout);
         return 0;
     }
+    if (strcmp(topic, "check") == 0) {
+        fputs(usage_check, stdout);
+        return 0;
+    }
     fputs(usage_main, stdout);
     return strcmp(topic, "help") == 0 || strcmp(topic, "version") == 0 ? 0 : 2;
 }
 
 int cli_main(int argc, char **argv)
 {
-    static const char *const cmds[] = {"run", "explain", "plot", "help", "version", "sweep",
-                                       "merge", "check"};
+    static const char *const cmds[] = {"run", "explain", "plot", "check", "help", "version",
+                                       "sweep", "merge"};
     if (argc < 2) {
         fputs(usage_main, stderr);
         return 2;
@@ -429,13 +549,15 @@ int cli_main(int argc, char **argv)
         return cmd_explain(argc, argv);
     if (strcmp(c, "plot") == 0)
         return cmd_plot(argc, argv);
+    if (strcmp(c, "check") == 0)
+        return cmd_check(argc, argv);
     if (strcmp(c, "help") == 0 || strcmp(c, "--help") == 0 || strcmp(c, "-h") == 0)
         return cmd_help(argc, argv);
     if (strcmp(c, "version") == 0 || strcmp(c, "--version") == 0) {
         printf("mxsim %s\n", MXSIM_VERSION);
         return 0;
     }
-    for (size_t i = 5; i < MX_ARRAY_LEN(cmds); i++)
+    for (size_t i = 6; i < MX_ARRAY_LEN(cmds); i++)
         if (strcmp(c, cmds[i]) == 0) {
             fprintf(stderr, "mxsim: %s is not available in this version yet\n", c);
             return 2;

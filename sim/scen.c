@@ -1455,8 +1455,9 @@ static int keep_expects(struct build *b)
         if (!e->key || strcmp(e->kind, "expect") != 0)
             continue;
         char text[SCEN_MAX_LINE + 4];
-        /* a --set expect.x=y gives key "x" and value "y": rebuild "x y" */
-        snprintf(text, sizeof text, "%s%s%s", e->key, *e->key ? " " : "", e->value);
+        /* --set 'expect.delay_p99 <= 10m' was split at its first '=': key
+         * "delay_p99 <", value "10m"; put the '=' back. File lines come whole. */
+        snprintf(text, sizeof text, "%s%s%s", e->key, *e->key ? "=" : "", e->value);
         s->expects[s->n_expects].line = e->line;
         if (!(s->expects[s->n_expects++].text = sdup(s, text)))
             return mx_fail(b->err, MX_ENOMEM, "out of memory");

@@ -98,6 +98,40 @@ static bool run_ok(const struct scenario *s)
     return inst <= FUZZ_MAX_INSTANCES;
 }
 
+#define CHECK(c)                                                                        \
+    do {                                                                                \
+        if (!(c)) {                                                                     \
+            fprintf(stderr, "fuzz_scen: check failed: %s (line %d)\n", #c, __LINE__);   \
+            abort();                                                                    \
+        }                                                                               \
+    } while (0)
+
+static bool frac(double x)
+{
+    return x >= 0 && x <= 1;
+}
+
+/* What any run's results must satisfy, whatever the scenario. */
+static void check_result(const struct scenario *s, const struct run_result *res)
+{
+    CHECK(res->messages == res->delivered + res->bounced + res->queued_at_end);
+    CHECK(frac(res->delivered_fraction) && frac(res->timeout_fraction) &&
+          frac(res->reused_fraction));
+    CHECK(res->delay_p50 >= 0 && res->delay_p50 <= res->delay_p90 &&
+          res->delay_p90 <= res->delay_p99 && res->delay_max >= 0);
+    CHECK(res->attempts_mean >= 0 && res->suspended <= res->deferrals);
+    CHECK(res->end_time >= 0 &&
+          res->end_time <= mx_time_to_s(s->sim.duration) + mx_time_to_s(s->sim.drain) + 1e-6);
+    double share = 0;
+    for (size_t k = 0; k < s->n_servers; k++) {
+        const struct run_server_result *v = &res->server[k];
+        CHECK(frac(v->share) && v->utilization >= 0 && v->utilization <= 1 + 1e-9);
+        CHECK(v->peak_sessions <= (uint64_t)s->servers[k].process_limit);
+        share += v->share;
+    }
+    CHECK(share == 0 || (share > 1 - 1e-9 && share < 1 + 1e-9));
+}
+
 static void run_one(const struct scenario *s)
 {
     struct run r;
@@ -114,8 +148,10 @@ static void run_one(const struct scenario *s)
             run_check(&r);
             struct run_result res = {0};
             res.server = calloc(s->n_servers + 1, sizeof *res.server);
-            if (res.server)
+            if (res.server) {
                 run_result(&r, &res);
+                check_result(s, &res);
+            }
             free(res.server);
         }
     }

@@ -7,7 +7,8 @@
 # sources of sim/ (all but main.c), then runs each for SECONDS with a scratch
 # corpus in $OUT/corpus-NAME seeded from tests/fuzz/corpus/NAME (the repository's
 # corpus is only read). Crashes, leaks and timeouts land in $OUT/artifacts-NAME/;
-# logs in $OUT/NAME.log. Exit status 1 when a harness found something.
+# logs in $OUT/NAME.log (and $OUT/work-NAME/fuzz-N.log with JOBS > 1). Exit
+# status 1 when a harness found something.
 #
 # Environment:
 #   OUT=DIR        build and scratch directory (default /tmp/mxsim-fuzz)
@@ -71,19 +72,26 @@ for h in scen zone; do
     [ "$which" = all ] || [ "$which" = "$h" ] || continue
     corpus="$OUT/corpus-$h"
     art="$OUT/artifacts-$h"
-    mkdir -p "$corpus" "$art"
+    work="$OUT/work-$h" # with JOBS > 1, libFuzzer's fuzz-N.log go here
+    mkdir -p "$corpus" "$art" "$work"
     cp -n "$here/corpus/$h"/* "$corpus"/ 2>/dev/null || true
     echo "fuzz_$h: ${secs}s, corpus $corpus, log $OUT/$h.log"
     set +e
     par=""
     [ "$JOBS" -gt 1 ] && par="-jobs=$JOBS -workers=$JOBS"
     # shellcheck disable=SC2086
-    (cd "$OUT" && "$OUT/fuzz_$h" -max_len=4096 -timeout=5 -rss_limit_mb=2048 \
+    (cd "$work" && "$OUT/fuzz_$h" -max_len=4096 -timeout=5 -rss_limit_mb=2048 \
         -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$art/" \
         -dict="$here/$h.dict" $par "$corpus" </dev/null >"$OUT/$h.log" 2>&1)
     rc=$?
     set -e
-    grep -E '^#[0-9]+.*(DONE|pulse)|stat::' "$OUT/$h.log" | tail -8
+    if [ "$JOBS" -gt 1 ]; then # each worker logs to $work/fuzz-N.log
+        for w in $(seq 0 $((JOBS - 1))); do
+            grep -E '^#[0-9]+.*DONE|stat::(number|average)' "$work/fuzz-$w.log" 2>/dev/null || true
+        done
+    else
+        grep -E '^#[0-9]+.*(DONE|pulse)|stat::' "$OUT/$h.log" | tail -8
+    fi
     if [ $rc -ne 0 ]; then
         found=1
         echo "fuzz_$h: exit $rc; see $OUT/$h.log and $art/"
