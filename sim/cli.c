@@ -123,8 +123,9 @@ static void catch_signals(void)
 }
 
 struct progress {
-    double started; /* wall clock at the start of the run */
-    mx_time span;   /* simulated time a replication is expected to cover */
+    double started;      /* wall clock at the start of the replication */
+    uint64_t last_events; /* the loop's count at the last call: it drops at a new one */
+    mx_time span;        /* simulated time a replication is expected to cover */
 };
 
 static double wall_now(void)
@@ -138,7 +139,10 @@ static double wall_now(void)
  * the time left for this replication's arrivals at the pace so far. */
 static void show_progress(void *ctx, const struct loop *l)
 {
-    const struct progress *p = ctx;
+    struct progress *p = ctx;
+    if (l->events < p->last_events) /* a new replication */
+        p->started = wall_now();
+    p->last_events = l->events;
     double wall = wall_now() - p->started;
     double frac = p->span > 0 ? mx_time_to_s(l->now) / mx_time_to_s(p->span) : 0;
     if (frac > 1)
@@ -306,7 +310,7 @@ static int cmd_run(int argc, char **argv)
     int rc = runner_run(s, &o, &err);
     scen_free(s);
     if (o.progress)
-        fprintf(stderr, "\r%70s\r", "");
+        fprintf(stderr, "\r%110s\r", "");
     if (rc != MX_OK) {
         print_err(&err);
         return mx_exit_code(err.status);

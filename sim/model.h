@@ -52,6 +52,9 @@ enum ev_kind {
 /* Addresses one delivery keeps in its try list. smtp_mx_address_limit is applied
  * first (R14); a limit of 0 (none) or above this cap is capped here (model.md). */
 #define MX_TRY_MAX 16
+/* Postfix's hopcount_limit (default 50): a message handed on this many times is in
+ * a forwarding loop and bounces. */
+#define MX_HOPCOUNT_LIMIT 50
 
 enum msg_flag {
     MSG_COUNTED = 1,
@@ -75,6 +78,7 @@ struct msg {
     uint8_t flags;
     uint8_t outcome; /* enum dest_outcome of the lookup, while its answer is awaited */
     uint8_t pending; /* enum trace_outcome its EV_CONNECT_FAIL will report */
+    uint8_t hops;    /* relay hand-overs so far */
     uint32_t conn;   /* the cached connection its session runs on, or MX_NONE */
     uint32_t hop;    /* the run->dest its delivery is trying now (R3) */
     mx_time conn_at; /* when its current connection was opened */

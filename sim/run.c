@@ -294,7 +294,9 @@ void run_result(struct run *r, struct run_result *res)
     res->timeout_fraction = finished ? (double)t->paid_timeout / (double)finished : 0;
     res->deferrals = t->deferrals;
     res->suspended = t->suspended;
-    res->reused_fraction = t->delivered ? (double)t->reused / (double)t->delivered : 0;
+    /* per delivery to a server: relay hops deliver too */
+    uint64_t sessions = t->delivered + t->forwarded;
+    res->reused_fraction = sessions ? (double)t->reused / (double)sessions : 0;
     res->forwarded = t->forwarded;
     res->hop_delay_mean = hist_mean_s(&t->hop_delay);
     res->hop_delay_p99 = mx_time_to_s(hist_quantile(&t->hop_delay, 0.99));

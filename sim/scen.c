@@ -95,7 +95,7 @@ static int add_entry(struct reader *r, const char *kind, const char *name, const
 {
     if (r->n >= SCEN_MAX_ENTRIES) {
         if (!r->too_many)
-            r->too_many = line;
+            r->too_many = line > 0 ? line : -1; /* -1: a --set, no line */
         return -1;
     }
     if (r->n == r->cap) {
@@ -797,7 +797,7 @@ static int read_file(struct reader *r, const char *path, struct mx_err *err)
     fclose(r->fp);
     err->file = path;
     if (r->too_many) {
-        err->line = r->too_many;
+        err->line = r->too_many > 0 ? r->too_many : 0;
         return mx_fail(err, MX_EINPUT, "expected at most %d section headers and keys, got more "
                                        "(put large record sets in a zone file)", SCEN_MAX_ENTRIES);
     }
@@ -1051,6 +1051,11 @@ static int fault_timing(struct build *b, const struct section *sec)
                 return fail_at(b->err, ue, NULL, "%s", b->err->msg);
             if (dist_parse(down, &f->down, b->err) != MX_OK)
                 return fail_at(b->err, de, NULL, "%s", b->err->msg);
+            /* zero up and down times would flip the fault for ever at one instant */
+            if (dist_mean_s(&f->up) <= 0)
+                return fail_at(b->err, ue, NULL, "expected a positive mean, got \"%s\"", up);
+            if (dist_mean_s(&f->down) <= 0)
+                return fail_at(b->err, de, NULL, "expected a positive mean, got \"%s\"", down);
         }
     } else {
         mx_time *buf = salloc(b->s, 2 * SCEN_MAX_WINDOWS * sizeof *buf);
@@ -1367,8 +1372,10 @@ static int check_times(struct build *b, const struct section *sec)
         while (strcmp(sender_keys[k].name, keys[i]) != 0)
             k++;
         if (*(const mx_time *)((const char *)snd + sender_keys[k].off) < MX_NS_PER_S)
-            return fail_at(b->err, sec->first[k] ? sec->first[k] : sec->header, NULL,
-                           "%s: expected at least 1s, as Postfix requires", keys[i]);
+            return sec->first[k] ? fail_at(b->err, sec->first[k], NULL,
+                                           "expected at least 1s, as Postfix requires")
+                                 : fail_at(b->err, sec->header, NULL, "%s: expected at least 1s, "
+                                           "as Postfix requires", keys[i]);
     }
     return MX_OK;
 }

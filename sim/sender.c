@@ -87,8 +87,11 @@ void sender_accept(struct run *r, uint32_t inst, uint32_t dq, uint32_t domain, m
     mp->server = MX_NONE;
     mp->conn = MX_NONE;
     mp->id = ++r->next_msg_id;
-    if (from != MX_NONE) { /* a relay hands it on: it is the same message (counted once) */
-        mp->flags = msg_at(r, from)->flags & MSG_COUNTED;
+    if (from != MX_NONE) { /* a relay hands it on: the same message (counted once) */
+        const struct msg *fp = msg_at(r, from);
+        mp->flags = fp->flags & (MSG_COUNTED | MSG_PAID_TIMEOUT);
+        mp->attempts = fp->attempts; /* attempts and timeouts add up over the hops */
+        mp->hops = (uint8_t)(fp->hops + 1);
     } else if (mp->arrived >= r->scen->sim.warmup) {
         mp->flags |= MSG_COUNTED;
         r->totals.messages++;
@@ -101,6 +104,10 @@ void sender_accept(struct run *r, uint32_t inst, uint32_t dq, uint32_t domain, m
  * that sender, the end-to-end delay keeps counting from the origin. */
 static void forward(struct run *r, uint32_t m, uint32_t s)
 {
+    if (msg_at(r, m)->hops + 1 >= MX_HOPCOUNT_LIMIT) { /* a forwarding loop: Postfix's */
+        finish(r, m, false);                          /* hopcount_limit bounces it */
+        return;
+    }
     const struct scen_server *cfg = &r->scen->servers[s];
     size_t k = cfg->forward;
     uint32_t n = (uint32_t)r->scen->senders[k].instances;
