@@ -204,6 +204,15 @@ static int parse_seed(const char *v, uint64_t *out)
     return 0;
 }
 
+/* Collects a --set value; 2 (after saying so) past MAX_SETS. */
+static int add_set(const char **sets, size_t *n_set, const char *v, const char *cmd)
+{
+    if (*n_set == MAX_SETS)
+        return bad_arg(cmd, "at most %d --set options, got more", MAX_SETS);
+    sets[(*n_set)++] = v;
+    return 0;
+}
+
 static int need_value(int argc, char **argv, int i, const char *cmd)
 {
     if (i + 1 >= argc)
@@ -252,9 +261,8 @@ static int cmd_run(int argc, char **argv)
             if (strcmp(a, "-o") == 0) {
                 o.out_dir = v;
             } else if (strcmp(a, "--set") == 0) {
-                if (n_set == MAX_SETS)
-                    return bad_arg("run", "at most %d --set options, got more", MAX_SETS);
-                sets[n_set++] = v;
+                if (add_set(sets, &n_set, v, "run"))
+                    return 2;
             } else if (strcmp(a, "--seed") == 0) {
                 if (parse_seed(v, &o.seed) != 0)
                     return bad_arg("run", "--seed: expected a whole number, got \"%s\"", v);
@@ -361,9 +369,8 @@ static int cmd_explain(int argc, char **argv)
                 return 2;
             const char *v = argv[++i];
             if (strcmp(a, "--set") == 0) {
-                if (n_set == MAX_SETS)
-                    return bad_arg("explain", "at most %d --set options, got more", MAX_SETS);
-                sets[n_set++] = v;
+                if (add_set(sets, &n_set, v, "explain"))
+                    return 2;
             } else if (strcmp(a, "--from") == 0) {
                 o.from = v;
             } else if (strcmp(a, "--to") == 0) {
@@ -434,10 +441,8 @@ static int cmd_check(int argc, char **argv)
                 junit = v;
             else if (strcmp(a, "-o") == 0)
                 out_dir = v;
-            else if (n_set < MAX_SETS)
-                sets[n_set++] = v;
-            else
-                return bad_arg("check", "at most %d --set options, got more", MAX_SETS);
+            else if (add_set(sets, &n_set, v, "check"))
+                return 2;
         } else if (a[0] == '-' && a[1]) {
             static const char *const opts[] = {"--junit", "-o", "--set", "--help"};
             return unknown_option("check", a, opts, MX_ARRAY_LEN(opts));
