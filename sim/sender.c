@@ -221,8 +221,6 @@ static void reuse(struct run *r, uint32_t m, uint32_t c)
     const struct conn *cp = pool_at(&r->conns, c);
     mp->conn = c;
     mp->conn_at = loop_now(&r->loop); /* this delivery's start, for trace.csv */
-    if (mp->flags & MSG_COUNTED)
-        r->totals.reused++;
     server_reuse(r, cp->server, m);
 }
 
@@ -434,6 +432,8 @@ void sender_on_session_end(void *run, const struct ev *ev)
     assert(ev->seq == mp->wait_seq);
     uint32_t s = mp->server, c = mp->conn;
     bool save = (mp->flags & MSG_SAVE) != 0;
+    if ((mp->flags & MSG_COUNTED) && c != MX_NONE) /* counted when the session ends, as */
+        r->totals.reused++;                       /* delivered and forwarded are */
     if (r->on_trace) {
         uint32_t addr = c == MX_NONE ? mp->try_addr[mp->i_try - 1]
                                      : ((const struct conn *)pool_at(&r->conns, c))->addr;

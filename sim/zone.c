@@ -405,7 +405,7 @@ int zone_add_file(struct zone *z, const char *path, struct mx_err *err)
     ldns_rdf *origin = NULL, *prev = NULL;
     uint32_t ttl = 3600; /* without $TTL, as BIND's default */
     int line = 1, rc = MX_OK;
-    while (rc == MX_OK && !feof(fp)) {
+    while (rc == MX_OK && !feof(fp) && !ferror(fp)) {
         ldns_rr *rr = NULL;
         ldns_status st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &origin, &prev, &line);
         if (st == LDNS_STATUS_SYNTAX_EMPTY || st == LDNS_STATUS_SYNTAX_TTL ||
@@ -436,6 +436,11 @@ int zone_add_file(struct zone *z, const char *path, struct mx_err *err)
             err->line = error_line(fp, line);
         }
         ldns_rr_free(rr);
+    }
+    if (rc == MX_OK && ferror(fp)) { /* e.g. a directory: every read fails (EISDIR) */
+        mx_err_file(err, path);
+        err->line = 0;
+        rc = mx_fail(err, MX_EINPUT, "cannot read the zone file: %s", strerror(errno));
     }
     ldns_rdf_deep_free(origin);
     ldns_rdf_deep_free(prev);

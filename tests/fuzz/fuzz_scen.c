@@ -3,15 +3,20 @@
  * Input: a scenario INI file. Lines that begin with "--set " are taken out of the
  * file and passed to scen_load as --set overrides (at most FUZZ_MAX_SETS), so one
  * input covers both the file parser (inih, units, dist, [dns] records through
- * ldns) and apply_set. The rest is written to a fixed per-process path and loaded.
- * A scenario may say "zone = z.zone": that file, next to the scenario, holds a
- * small valid zone (made once at start-up).
+ * ldns) and apply_set. A line "--file NAME" starts a side file: the lines up to
+ * "--end" (or the end of the input) are written to NAME next to the scenario (at
+ * most FUZZ_MAX_FILES; NAME of letters, digits, '.', '_', '-'), for
+ * "zone = NAME", "profile = NAME" and "arrivals = trace(NAME)": the zone file,
+ * profile and trace parsers (ldns, libcsv in series.c) get fuzzed content too.
+ * The rest is written to a fixed per-process path and loaded. "zone = z.zone"
+ * names a small valid zone, made once at start-up.
  *
  * After a successful load, when the scenario is small enough (see run_ok), one
  * replication is built with run_init and run for at most FUZZ_MAX_EVENTS events,
- * with run_check's invariants asserted afterwards: odd-but-valid scenarios fuzz
- * the model too. Every failed load formats its error report (mx_err_format), which
- * catches reports that point at freed memory.
+ * with run_check's invariants asserted afterwards and run_result's figures checked
+ * (check_result): odd-but-valid scenarios fuzz the model too. Every failed load
+ * formats its error report (mx_err_format), which catches reports that point at
+ * freed memory. MXSIM_FUZZ_VERBOSE=1 prints what became of each input.
  *
  * Build: see tests/fuzz/run.sh. */
 #define _GNU_SOURCE /* memmem */
@@ -30,6 +35,7 @@
 #include "scen.h"
 
 #define FUZZ_MAX_SETS 8
+#define FUZZ_MAX_FILES 4
 #define FUZZ_MAX_EVENTS 20000
 #define FUZZ_MAX_INSTANCES 1000 /* over all senders */
 
@@ -158,6 +164,17 @@ static void run_one(const struct scenario *s)
     run_fini(&r);
 }
 
+/* A side file's name: a plain file name, not the scenario's or the zone's. */
+static bool side_name(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
+              (p[i] >= '0' && p[i] <= '9') || p[i] == '.' || p[i] == '_' || p[i] == '-'))
+            return false;
+    return !(n == 1 && p[0] == '.') && !(n == 2 && memcmp(p, "..", 2) == 0) &&
+           !(n == 5 && memcmp(p, "s.ini", 5) == 0) && !(n == 6 && memcmp(p, "z.zone", 6) == 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* No device or proc files through "zone = ...": they could block or never end. */
@@ -170,23 +187,41 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     const char *sets[FUZZ_MAX_SETS];
-    size_t n_set = 0, nt = 0, ns = 0;
+    char files[FUZZ_MAX_FILES][96];
+    size_t n_set = 0, n_file = 0, nt = 0, ns = 0;
+    FILE *side = NULL; /* the side file being written, or NULL */
     for (size_t i = 0; i < size;) {
         const uint8_t *nl = memchr(data + i, '\n', size - i);
         size_t len = nl ? (size_t)(nl - (data + i)) + 1 : size - i;
-        if (n_set < FUZZ_MAX_SETS && len >= 6 && memcmp(data + i, "--set ", 6) == 0 &&
-            !memchr(data + i, '\0', len)) {
-            size_t vlen = len - 6 - (nl != NULL);
-            memcpy(sets_buf + ns, data + i + 6, vlen);
-            sets_buf[ns + vlen] = '\0';
+        const char *line = (const char *)data + i;
+        size_t body = len - (nl != NULL); /* without the newline */
+        if (side) {
+            if (body == 5 && memcmp(line, "--end", 5) == 0) {
+                fclose(side);
+                side = NULL;
+            } else {
+                fwrite(line, 1, len, side);
+            }
+        } else if (n_set < FUZZ_MAX_SETS && len >= 6 && memcmp(line, "--set ", 6) == 0 &&
+                   !memchr(line, '\0', len)) {
+            memcpy(sets_buf + ns, line + 6, body - 6);
+            sets_buf[ns + body - 6] = '\0';
             sets[n_set++] = sets_buf + ns;
-            ns += vlen + 1;
+            ns += body - 6 + 1;
+        } else if (body > 7 && body <= 7 + 32 && memcmp(line, "--file ", 7) == 0 &&
+                   side_name(line + 7, body - 7) && n_file < FUZZ_MAX_FILES) {
+            snprintf(files[n_file], sizeof files[n_file], "%s/%.*s", dir, (int)(body - 7),
+                     line + 7);
+            if (!(side = fopen(files[n_file++], "w")))
+                abort();
         } else {
-            memcpy(text + nt, data + i, len);
+            memcpy(text + nt, line, len);
             nt += len;
         }
         i += len;
     }
+    if (side)
+        fclose(side);
     FILE *f = fopen(path, "w");
     if (!f)
         abort();
@@ -208,8 +243,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         if (s)
             abort(); /* *out is set only on success */
-        if (rc != MX_EINPUT && rc != MX_ENOMEM)
-            abort(); /* a parser reports bad input, never I/O or limits */
+        if (rc != MX_EINPUT && rc != MX_ENOMEM && rc != MX_EIO)
+            abort(); /* bad input, memory or a file that cannot be read; never a limit */
         if ((int)err.status != rc)
             abort(); /* the report says what the return value says */
         mx_err_format(&err, buf, sizeof buf);
@@ -217,6 +252,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fprintf(stderr, "fuzz_scen: %s\n", buf);
     }
     unlink(path);
+    for (size_t i = 0; i < n_file; i++)
+        unlink(files[i]);
     free(text), free(sets_buf);
     return 0;
 }
