@@ -215,7 +215,8 @@ struct run {
     struct dest *dest;     /* per (sender, nexthop): dest_base[sender] + i; then hop chains */
     uint32_t n_dest;
     uint32_t *dest_base;   /* per sender */
-    uint32_t *n_nexthops;  /* per sender: 1 with a relayhost, else n_domains */
+    uint32_t *n_nexthops;  /* per sender */
+    uint32_t *hop_of;      /* per sender x domain: its nexthop index (transport, relayhost) */
     const char **domains;  /* the recipient domains of all traffic, first seen first */
     uint32_t n_domains;
     struct dq *dq;

@@ -44,7 +44,9 @@ static int build_domains(struct run *r, struct mx_err *err)
 }
 
 /* The nexthops of each sender (R1): its relayhost, or every recipient domain (a
- * relay server may forward any of them to it): dest_base[sender] + i. Behind them,
+ * relay server may forward any of them to it); plus, with a relayhost, a nexthop for
+ * each domain its transport table names (transport(5) overrides relayhost):
+ * dest_base[sender] + hop_of[sender][domain]. Behind them,
  * per sender, the chain of further hops (R3): the other relayhosts, then the
  * fallback relays; every primary nexthop's next is the chain's first. */
 static int build_nexthops(struct run *r, struct mx_err *err)
@@ -59,23 +61,28 @@ static int build_nexthops(struct run *r, struct mx_err *err)
     r->dest_base = calloc(ns + 1, sizeof *r->dest_base);
     r->n_nexthops = calloc(ns + 1, sizeof *r->n_nexthops);
     r->dest = calloc(most, sizeof *r->dest);
-    if (!r->dest_base || !r->n_nexthops || !r->dest)
+    r->hop_of = calloc(ns * r->n_domains + 1, sizeof *r->hop_of);
+    if (!r->dest_base || !r->n_nexthops || !r->dest || !r->hop_of)
         return mx_fail(err, MX_ENOMEM, "out of memory");
     uint32_t n = 0;
     for (size_t k = 0; k < ns; k++) {
         const struct scen_sender *snd = &s->senders[k];
         const struct scen_hop *relay = snd->n_relay ? &snd->hops[0] : NULL;
         r->dest_base[k] = n;
-        if (relay)
+        if (relay) /* R1: all mail shares the relayhost's queue... */
             policy_hop_init(s, snd, relay, relay->target, &r->dest[n++]);
-        else
-            for (uint32_t d = 0; d < r->n_domains; d++) {
-                const struct scen_hop *t = NULL; /* the transport table's entry, if any */
-                for (size_t i = 0; i < snd->n_transport && !t; i++)
-                    if (strcmp(snd->transport_domain[i], r->domains[d]) == 0)
-                        t = &snd->transport_hop[i];
-                policy_hop_init(s, snd, t, t ? t->target : r->domains[d], &r->dest[n++]);
+        for (uint32_t d = 0; d < r->n_domains; d++) {
+            const struct scen_hop *t = NULL; /* the transport table's entry, if any */
+            for (size_t i = 0; i < snd->n_transport && !t; i++)
+                if (strcmp(snd->transport_domain[i], r->domains[d]) == 0)
+                    t = &snd->transport_hop[i];
+            if (relay && !t) { /* ...but a transport entry takes precedence */
+                r->hop_of[k * r->n_domains + d] = 0;
+                continue;
             }
+            r->hop_of[k * r->n_domains + d] = n - r->dest_base[k];
+            policy_hop_init(s, snd, t, t ? t->target : r->domains[d], &r->dest[n++]);
+        }
         r->n_nexthops[k] = n - r->dest_base[k];
         uint32_t chain = n;
         for (size_t h = relay ? 1 : 0; h < snd->n_hops; h++, n++) {
@@ -87,7 +94,7 @@ static int build_nexthops(struct run *r, struct mx_err *err)
             r->dest[i].next = chain;
     }
     for (size_t t = 0; t < s->n_traffic; t++)
-        r->traffic[t].nexthop = s->senders[s->traffic[t].sender].n_relay ? 0 : r->traffic[t].domain;
+        r->traffic[t].nexthop = r->hop_of[s->traffic[t].sender * r->n_domains + r->traffic[t].domain];
     r->n_dest = n;
     return MX_OK;
 }
@@ -359,7 +366,7 @@ void run_fini(struct run *r)
     free(r->srv), free(r->traffic), free(r->inst), free(r->inst_base), free(r->dq);
     free(r->deferred);
     free(r->dest), free(r->dest_base), free(r->n_nexthops), free(r->addr_server);
-    free(r->domains);
+    free(r->domains), free(r->hop_of);
     free(r->scratch);
     pool_fini(&r->msgs);
     pool_fini(&r->conns);

@@ -113,7 +113,7 @@ static void forward(struct run *r, uint32_t m, uint32_t s)
     uint32_t n = (uint32_t)r->scen->senders[k].instances;
     uint32_t inst = r->inst_base[k] + (n > 1 ? rng_below(&r->srv[s].rng, n) : 0);
     struct msg *mp = msg_at(r, m);
-    uint32_t dq = r->inst[inst].dq_base + (r->scen->senders[k].n_relay ? 0 : mp->domain);
+    uint32_t dq = r->inst[inst].dq_base + r->hop_of[k * r->n_domains + mp->domain];
     if (mp->flags & MSG_COUNTED) {
         r->totals.forwarded++;
         hist_add(&r->totals.hop_delay, loop_now(&r->loop) - mp->arrived);

@@ -242,3 +242,20 @@ Test(failover, fallback_relays_take_over_in_the_same_delivery)
     run_fini(&r);
     scen_free(s);
 }
+
+/* transport(5) takes precedence over relayhost: a domain it names goes to its own
+ * next hop; relay1 (the relayhost, refusing) is never tried for it. */
+Test(failover, transport_entry_overrides_relayhost)
+{
+    const char *sets[] = {"sender s.relayhost=[relay1.d]", "sender s.transport=d smtp:[relay2.d]"};
+    struct scenario *s = load_text(two_mx, sets, 2);
+    struct run r;
+    struct run_result res;
+    run_one(&r, s, 0, &res);
+    cr_assert_eq(res.delivered, res.messages);
+    cr_assert_eq(res.server[1].accepted, res.delivered);
+    cr_assert_eq(res.server[0].refused, 0);
+    free(res.server);
+    run_fini(&r);
+    scen_free(s);
+}
