@@ -14,7 +14,10 @@ int series_open(struct series *s, const char *path, int columns, struct mx_err *
     s->path = path;
     s->columns = columns;
     s->cur.t = -1;
-    if (csv_init(&s->p, CSV_APPEND_NULL) != 0)
+    s->line = 1;
+    /* REPALL_NL: every line end is reported, blank lines too, so lines can be
+     * counted (a row ends at CR or LF; only LF starts a new line) */
+    if (csv_init(&s->p, CSV_APPEND_NULL | CSV_REPALL_NL) != 0)
         return mx_fail(err, MX_ENOMEM, "out of memory");
     s->fp = fopen(path, "rb");
     if (!s->fp) {
@@ -43,7 +46,7 @@ static void fail_row(struct series *s, const char *fmt, ...)
         return;
     s->bad = true;
     mx_err_file(&s->err, s->path);
-    s->err.line = s->line + 1;
+    s->err.line = s->line;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(s->err.msg, sizeof s->err.msg, fmt, ap);
@@ -62,7 +65,7 @@ static void on_field(void *data, size_t len, void *ctx)
     struct mx_err e = {0};
     if (s->field == 0) {
         if (units_parse_duration(f, &s->cur.t, &e) != MX_OK) {
-            if (s->line == 0 && !s->header_seen)
+            if (!s->header_seen)
                 s->cur.t = -2; /* a header row */
             else
                 fail_row(s, "expected a time such as 90s, 6h or 3600, got \"%s\"", f);
@@ -75,17 +78,23 @@ static void on_field(void *data, size_t len, void *ctx)
 }
 
 /* libcsv: a row is complete. */
+static void take_row(struct series *s, int fields);
+
 static void on_row(int c, void *ctx)
 {
     struct series *s = ctx;
-    (void)c;
     int fields = s->field;
     s->field = 0;
-    if (s->bad)
-        return;
+    if (fields > 0 && !s->bad)
+        take_row(s, fields);
+    if (c == '\n')
+        s->line++;
+}
+
+static void take_row(struct series *s, int fields)
+{
     if (s->cur.t == -2) { /* the header */
         s->header_seen = true;
-        s->line++;
         s->cur.t = -1;
         return;
     }
@@ -100,7 +109,7 @@ static void on_row(int c, void *ctx)
                  mx_time_to_s(s->last_t));
         return;
     }
-    if (s->line >= SERIES_MAX_ROWS) {
+    if (s->rows >= SERIES_MAX_ROWS) {
         fail_row(s, "expected at most %d rows", SERIES_MAX_ROWS);
         return;
     }
@@ -121,7 +130,7 @@ static void on_row(int c, void *ctx)
             s->cap = ncap;
         }
     }
-    s->line++;
+    s->rows++;
     s->cur.line = s->line;
     s->buf[s->head + s->n++] = s->cur;
     s->cur.t = -1;

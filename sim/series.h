@@ -28,7 +28,8 @@ struct series {
     const char *path;
     struct csv_parser p;
     int columns;      /* 1: times; 2: times and values */
-    int line;         /* rows seen so far */
+    int line;         /* the line being read, 1-based */
+    int rows;         /* data rows taken so far */
     int field;        /* field index within the current row */
     struct series_row cur;
     mx_time last_t;   /* the last row's time: rows must not go back */

@@ -79,6 +79,12 @@ Test(traffic, bad_traces_and_profiles_name_file_and_line)
     cr_assert_eq(scen_load("/tmp/mxsim-t.ini", NULL, 0, &s, &err), MX_EINPUT);
     cr_assert_str_eq(mx_err_format(&err, buf, sizeof buf),
                      "/tmp/mxsim-bad-trace.csv:3: expected times in order, got 3 s after 5 s");
+    /* line numbers count physical lines: blank lines and CRLF endings included */
+    write_file("/tmp/mxsim-bad-trace.csv", "time\r\n0\r\n\r\n5\r\n\n3\r\n");
+    err = (struct mx_err){0};
+    cr_assert_eq(scen_load("/tmp/mxsim-t.ini", NULL, 0, &s, &err), MX_EINPUT);
+    cr_assert_str_eq(mx_err_format(&err, buf, sizeof buf),
+                     "/tmp/mxsim-bad-trace.csv:6: expected times in order, got 3 s after 5 s");
     write_file("/tmp/mxsim-bad-profile.csv", "0,1\n1h,lots\n2h,1\n");
     snprintf(text, sizeof text, "%s[traffic t]\nfrom = s\nto = d.\nrate = 1/s\n"
                                 "profile = /tmp/mxsim-bad-profile.csv\n", base);
