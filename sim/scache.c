@@ -61,7 +61,7 @@ static uint32_t take(struct run *r, uint32_t inst, uint32_t key, bool by_hop)
         if ((by_hop ? cp->dq : cp->addr) != key)
             continue;
         unlink_conn(r, inst, c);
-        if (server_down(r, cp->server)) {
+        if (server_down(r, cp->server, cp->addr)) {
             scache_close(r, c);
             continue;
         }

@@ -181,16 +181,22 @@ void server_reuse(struct run *r, uint32_t s, uint32_t m)
     assert(srv->busy > 0);
     struct msg *mp = pool_at(&r->msgs, m);
     mp->server = s;
-    mp->wait_seq = loop_schedule(
-        &r->loop, mx_add(loop_now(&r->loop), dist_draw(&srv->cfg->session_time, &srv->rng)),
-        EV_SESSION_END, m);
+    mx_time len = dist_draw(&srv->cfg->session_time, &srv->rng);
+    if (srv->faults[FAULT_SLOW]) /* slow applies to cached connections too */
+        len = mx_time_from_s(mx_time_to_s(len) * srv->slow_factor);
+    mp->wait_seq = loop_schedule(&r->loop, mx_add(loop_now(&r->loop), len), EV_SESSION_END, m);
 }
 
-bool server_down(const struct run *r, uint32_t s)
+bool server_down(const struct run *r, uint32_t s, uint32_t addr)
 {
+    static const enum scen_fault_mode down[] = {FAULT_BLACKHOLE, FAULT_REFUSED, FAULT_NOGREET,
+                                                FAULT_TEMPFAIL, FAULT_REJECT};
     const struct srv *v = &r->srv[s];
-    return v->faults[FAULT_BLACKHOLE] || v->faults[FAULT_REFUSED] || v->faults[FAULT_NOGREET] ||
-           v->faults[FAULT_TEMPFAIL] || v->faults[FAULT_REJECT];
+    const uint32_t *af = r->addr_faults ? &r->addr_faults[(size_t)addr * FAULT_MODES] : NULL;
+    for (size_t i = 0; i < MX_ARRAY_LEN(down); i++)
+        if (v->faults[down[i]] || (af && af[down[i]]))
+            return true;
+    return false;
 }
 
 void server_fault(struct run *r, uint32_t s, enum scen_fault_mode mode, double factor, int delta)

@@ -41,8 +41,9 @@ void server_session_end(struct run *r, uint32_t s, bool keep);
 void server_release(struct run *r, uint32_t s);
 /* A delivery over a connection that already holds a worker (R38). */
 void server_reuse(struct run *r, uint32_t s, uint32_t m);
-/* A fault window is open: new connections fail, cached ones are found dead. */
-bool server_down(const struct run *r, uint32_t s);
+/* A fault window is open on the server or on addr: new connections fail, cached
+ * ones are found dead. */
+bool server_down(const struct run *r, uint32_t s, uint32_t addr);
 /* A fault window opens (+1) or closes (-1); factor is slow's. */
 void server_fault(struct run *r, uint32_t s, enum scen_fault_mode mode, double factor, int delta);
 /* Brings the busy-time integral up to now; call before reading counters. */

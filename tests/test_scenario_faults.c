@@ -120,3 +120,22 @@ Test(faults, slow_multiplies_session_times)
     run_fini(&r);
     scen_free(s);
 }
+
+/* slow lengthens sessions over cached connections too (caching on, 5/s). */
+Test(faults, slow_applies_to_reused_connections)
+{
+    char text[4096];
+    snprintf(text, sizeof text, "%s%s", base,
+             "[fault slow]\ntarget = east\nmode = slow\nfactor = 7\nat = 0\n");
+    const char *sets[] = {"sender s.smtp_connection_cache_on_demand=yes", "sender s.instances=1",
+                          "traffic t.rate=5/s"};
+    struct scenario *s = load_text(text, sets, 3);
+    struct run r;
+    struct run_result res;
+    run_one(&r, s, 0, &res);
+    cr_assert_gt(res.reused_fraction, 0.5);
+    cr_assert_eq(r.totals.delay.min, mx_time_from_s(0.7));
+    free(res.server);
+    run_fini(&r);
+    scen_free(s);
+}
