@@ -214,7 +214,7 @@ static int on_value(void *user, const char *section, const char *key, const char
 
 /* ---- phase 2: key tables ---- */
 
-enum ktype { K_DUR, K_FOREVER, K_INT, K_BOOL, K_RATE, K_DIST, K_STR, K_ENUM, K_SEED, K_DOMAIN,
+enum ktype { K_DUR, K_INT, K_BOOL, K_RATE, K_DIST, K_STR, K_ENUM, K_SEED, K_DOMAIN,
              K_ADDRS, K_REF };
 
 struct key {
@@ -508,12 +508,6 @@ static int parse_value(struct build *b, const struct key *k, const struct entry 
     case K_DUR:
         if (units_parse_duration(v, (mx_time *)at, err) != MX_OK)
             return fail_at(err, e, NULL, "%s", err->msg);
-        return MX_OK;
-    case K_FOREVER:
-        if (strcmp(v, "forever") == 0)
-            return *(mx_time *)at = MX_TIME_MAX, MX_OK;
-        if (units_parse_duration(v, (mx_time *)at, err) != MX_OK)
-            return fail_at(err, e, NULL, "%s, or forever", err->msg);
         return MX_OK;
     case K_INT:
         if (units_parse_int(v, k->lo, k->hi, (long *)at, err) != MX_OK)
@@ -1058,22 +1052,28 @@ static int fault_timing(struct build *b, const struct section *sec)
                 return fail_at(b->err, de, NULL, "expected a positive mean, got \"%s\"", down);
         }
     } else {
-        mx_time *buf = salloc(b->s, 2 * SCEN_MAX_WINDOWS * sizeof *buf);
+        size_t max = 1; /* a value at most per comma + 1, in either list */
+        for (const char *p = f->at_text; *p; p++)
+            max += *p == ',';
+        size_t commas = 1;
+        for (const char *p = f->for_text; *p; p++)
+            commas += *p == ',';
+        if (commas > max)
+            max = commas;
+        mx_time *buf = salloc(b->s, 2 * max * sizeof *buf);
         if (!buf)
             return mx_fail(b->err, MX_ENOMEM, "out of memory");
-        long n_at = duration_list(f->at_text, false, buf, SCEN_MAX_WINDOWS, b->err);
+        long n_at = duration_list(f->at_text, false, buf, max, b->err);
         if (n_at < 1)
             return fail_at(b->err, at_e, NULL, "%s", n_at < 0 ? b->err->msg : "expected a time");
-        long n_for = *f->for_text ? duration_list(f->for_text, true, buf + SCEN_MAX_WINDOWS,
-                                                  SCEN_MAX_WINDOWS, b->err)
-                                  : 0;
+        long n_for = *f->for_text ? duration_list(f->for_text, true, buf + max, max, b->err) : 0;
         if (n_for < 0)
             return fail_at(b->err, for_e, NULL, "%s, or forever", b->err->msg);
         if (n_for > 1 && n_for != n_at)
             return fail_at(b->err, for_e, NULL, "expected one duration, or one for each of the "
                                                 "%ld at values, got %ld", n_at, n_for);
         f->at = buf;
-        f->len = buf + SCEN_MAX_WINDOWS;
+        f->len = buf + max;
         for (long i = 0; i < n_at; i++)
             f->len[i] = n_for == 0 ? MX_TIME_MAX : f->len[n_for == 1 ? 0 : i];
         f->n_windows = (size_t)n_at;

@@ -18,7 +18,6 @@
 struct zone;
 
 /* Caps on what a scenario may hold (docs/scenario.md). */
-#define SCEN_MAX_SECTIONS 10000
 #define SCEN_MAX_INSTANCES 1000000
 #define SCEN_MAX_LINE 1000
 #define SCEN_MAX_SAMPLES 1000000
@@ -122,7 +121,6 @@ enum scen_fault_mode {
 };
 enum scen_fault_target { TARGET_SERVER, TARGET_DNS, TARGET_NAME, TARGET_ADDR, TARGET_SITE };
 
-#define SCEN_MAX_WINDOWS 10000 /* at = ... values per fault */
 
 struct scen_fault {
     const char *name;

@@ -56,8 +56,22 @@ void server_settle(struct run *r, uint32_t s)
     srv->last_change = now;
 }
 
-/* A session starts now; it ends after extra (the connection's own time) plus a draw
- * of session_time. */
+/* Message m's session on server s starts now: it ends after extra (the
+ * connection's own time) plus a session_time draw, factor times longer while the
+ * server is slow (R65), on a new connection or a cached one alike. */
+static void schedule_session_end(struct run *r, uint32_t s, uint32_t m, mx_time extra)
+{
+    struct srv *srv = srv_of(r, s);
+    struct msg *mp = pool_at(&r->msgs, m);
+    mp->server = s;
+    mx_time len = dist_draw(&srv->cfg->session_time, &srv->rng);
+    if (srv->faults[FAULT_SLOW])
+        len = mx_time_from_s(mx_time_to_s(len) * srv->slow_factor);
+    mp->wait_seq = loop_schedule(&r->loop, mx_add(loop_now(&r->loop), mx_add(len, extra)),
+                                 EV_SESSION_END, m);
+}
+
+/* A session starts on a free worker. */
 static void start_session(struct run *r, uint32_t s, uint32_t m, mx_time extra)
 {
     struct srv *srv = srv_of(r, s);
@@ -65,13 +79,7 @@ static void start_session(struct run *r, uint32_t s, uint32_t m, mx_time extra)
     srv->busy++;
     if (srv->busy > srv->peak && counting(r))
         srv->peak = srv->busy;
-    struct msg *mp = pool_at(&r->msgs, m);
-    mp->server = s;
-    mx_time len = dist_draw(&srv->cfg->session_time, &srv->rng);
-    if (srv->faults[FAULT_SLOW]) /* R65: a slow server's sessions take factor times longer */
-        len = mx_time_from_s(mx_time_to_s(len) * srv->slow_factor);
-    mp->wait_seq = loop_schedule(&r->loop, mx_add(loop_now(&r->loop), mx_add(len, extra)),
-                                 EV_SESSION_END, m);
+    schedule_session_end(r, s, m, extra);
 }
 
 enum connect_result server_connect(struct run *r, uint32_t s, uint32_t addr, uint32_t m,
@@ -177,14 +185,8 @@ void server_release(struct run *r, uint32_t s)
 
 void server_reuse(struct run *r, uint32_t s, uint32_t m)
 {
-    struct srv *srv = srv_of(r, s);
-    assert(srv->busy > 0);
-    struct msg *mp = pool_at(&r->msgs, m);
-    mp->server = s;
-    mx_time len = dist_draw(&srv->cfg->session_time, &srv->rng);
-    if (srv->faults[FAULT_SLOW]) /* slow applies to cached connections too */
-        len = mx_time_from_s(mx_time_to_s(len) * srv->slow_factor);
-    mp->wait_seq = loop_schedule(&r->loop, mx_add(loop_now(&r->loop), len), EV_SESSION_END, m);
+    assert(srv_of(r, s)->busy > 0); /* the cached connection holds its worker */
+    schedule_session_end(r, s, m, 0);
 }
 
 bool server_down(const struct run *r, uint32_t s, uint32_t addr)
