@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,9 +16,11 @@
 #include "expect.h"
 #include "explain.h"
 #include "loop.h"
+#include "merge.h"
 #include "out.h"
 #include "runner.h"
 #include "scen.h"
+#include "sweep.h"
 #include "units.h"
 
 #define MAX_SETS 256
@@ -31,13 +34,15 @@ static const char usage_main[] =
     "commands:\n"
     "  run SCENARIO      run a scenario's replications; write summary.csv, servers.csv,\n"
     "                    timeseries.csv\n"
+    "  sweep SCENARIO    run every point of a ${...} grid x replications on all cores\n"
+    "  merge DIR... -o DIR  join a sweep's shards\n"
     "  explain SCENARIO  the MX answer as nslookup shows it, then the try order\n"
     "  plot DIR          charts from a run's CSV files\n"
     "  check SCENARIO|DIR  evaluate [expect]: exit 1 when one fails (--junit FILE)\n"
     "  help [COMMAND]    this text, or a command's\n"
     "  version           print the version\n"
     "\n"
-    "Not yet available (see docs/): sweep, merge.\n"
+
     "Exit codes: 0 success, 1 an expectation failed, 2 bad input, 3 internal or I/O error.\n";
 
 static const char usage_run[] =
@@ -64,7 +69,9 @@ static const char usage_run[] =
     "  --plot              then draw the charts (mxsim plot DIR)\n"
     "  --reproducible      write 0 as wall_seconds, so the same seed gives byte-identical\n"
     "                      files (for golden-file tests)\n"
-    "  --max-events N      stop a replication after N events (exit 3)\n";
+    "  --max-events N      stop a replication after N events (exit 3)\n"
+    "  --point P           a sweep's point P: its values and its streams (mxsim sweep)\n"
+    "  --replication R     run only replication R (its streams): one row of a sweep\n";
 
 static int bad_arg(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -185,7 +192,7 @@ static int run_plot(const char *dir)
 
 static int unknown_option(const char *cmd, const char *a, const char *const *opts, size_t n)
 {
-    const char *near = scen_nearest(a, opts, n);
+    const char *near = mx_nearest(a, opts, n);
     fprintf(stderr, "mxsim %s: unknown option %s", cmd, a);
     if (near)
         fprintf(stderr, "; did you mean %s?", near);
@@ -245,7 +252,8 @@ static int cmd_run(int argc, char **argv)
     char dir[4096];
     struct runner_opts o = {0};
     struct mx_err err = {0};
-    bool plot = false;
+    bool plot = false, have_point = false;
+    uint64_t point = 0;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -253,12 +261,22 @@ static int cmd_run(int argc, char **argv)
             return 0;
         }
         if (strcmp(a, "-o") == 0 || strcmp(a, "--seed") == 0 || strcmp(a, "--set") == 0 ||
-            strcmp(a, "--replications") == 0 || strcmp(a, "--max-events") == 0) {
+            strcmp(a, "--replications") == 0 || strcmp(a, "--max-events") == 0 ||
+            strcmp(a, "--point") == 0 || strcmp(a, "--replication") == 0) {
             if (need_value(argc, argv, i, "run"))
                 return 2;
             const char *v = argv[++i];
             long n;
-            if (strcmp(a, "-o") == 0) {
+            if (strcmp(a, "--point") == 0) {
+                if (parse_seed(v, &point) != 0)
+                    return bad_arg("run", "--point: expected a whole number, got \"%s\"", v);
+                have_point = true;
+            } else if (strcmp(a, "--replication") == 0) {
+                if (units_parse_int(v, 0, 99999, &n, &err))
+                    return bad_arg("run", "--replication: %s", err.msg);
+                o.one_rep = true;
+                o.rep = n;
+            } else if (strcmp(a, "-o") == 0) {
                 o.out_dir = v;
             } else if (strcmp(a, "--set") == 0) {
                 if (add_set(sets, &n_set, v, "run"))
@@ -287,7 +305,7 @@ static int cmd_run(int argc, char **argv)
         } else if (a[0] == '-' && a[1]) {
             static const char *const opts[] = {"-o", "--seed", "--replications", "--set",
                                                "--reproducible", "--max-events", "--plot",
-                                               "--trace", "--help"};
+                                               "--trace", "--help", "--point", "--replication"};
             return unknown_option("run", a, opts, MX_ARRAY_LEN(opts));
         } else if (!scenario) {
             scenario = a;
@@ -302,9 +320,16 @@ static int cmd_run(int argc, char **argv)
         o.out_dir = dir;
     }
     struct scenario *s;
-    if (scen_load(scenario, sets, n_set, &s, &err) != MX_OK) {
+    if (scen_load_point(scenario, sets, n_set, point, &s, &err) != MX_OK) {
         print_err(&err);
         return mx_exit_code(err.status);
+    }
+    if (s->grid.n_points > 1 && !have_point) {
+        fprintf(stderr, "mxsim run: %s is a sweep of %" PRIu64 " points: run them all with "
+                        "mxsim sweep, or one with --point P (0 to %" PRIu64 ")\n",
+                scenario, s->grid.n_points, s->grid.n_points - 1);
+        scen_free(s);
+        return 2;
     }
     print_warnings(s);
     err = (struct mx_err){0}; /* the file is not to blame for what happens in a run */
@@ -334,6 +359,228 @@ static int cmd_run(int argc, char **argv)
         return mx_exit_code(err.status);
     }
     return plot ? run_plot(o.out_dir) : 0;
+}
+
+static const char usage_sweep[] =
+    "usage: mxsim sweep SCENARIO [-o DIR] [-j N] [--shard K/N] [--set KEY=VALUE]...\n"
+    "                   [--seed N] [--reproducible] [--max-events N] [--plot]\n"
+    "       mxsim sweep SCENARIO --print-run POINT/REPLICATION [--set KEY=VALUE]...\n"
+    "\n"
+    "Runs every point of the scenario's grid (values written ${a, b, c},\n"
+    "${FROM..TO step S} or ${name = ...} with $name elsewhere; docs/sweeps.md) times\n"
+    "its replications, on N worker processes, and writes into DIR:\n"
+    "  summary.csv   one row per point and replication, with the swept values\n"
+    "  servers.csv   one row per point, replication and server\n"
+    "  points.csv    one row per point: means and 95% confidence half-widths\n"
+    "  manifest.ini  which runs DIR holds, for mxsim merge\n"
+    "Rows come in the order of the runs whatever N is: -j 1 and -j 8 write the same\n"
+    "bytes (with --reproducible). A run that dies is reported with the command that\n"
+    "runs it alone; the others are kept and the exit code is 3.\n"
+    "\n"
+    "  -o DIR              output directory (default: results/NAME)\n"
+    "  -j N                worker processes (default: the number of cores)\n"
+    "  --shard K/N         run only the K-th of N equal shares of the runs; join the\n"
+    "                      shards' directories with mxsim merge\n"
+    "  --set KEY=VALUE     overrides a key, as for run (the value may be a ${...})\n"
+    "  --seed N            overrides [simulation] seed\n"
+    "  --reproducible      write 0 as wall_seconds\n"
+    "  --max-events N      stop a run after N events (it counts as failed)\n"
+    "  --plot              then draw the charts (mxsim plot DIR)\n"
+    "  --print-run P/R     print the mxsim run command for point P, replication R, and\n"
+    "                      exit\n";
+
+static int parse_pair(const char *v, char sep, uint64_t *a, uint64_t *b)
+{
+    char *end, *end2;
+    errno = 0;
+    if (*v < '0' || *v > '9')
+        return -1;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (*end != sep || end[1] < '0' || end[1] > '9')
+        return -1;
+    unsigned long long y = strtoull(end + 1, &end2, 10);
+    if (*end2 || errno)
+        return -1;
+    *a = x, *b = y;
+    return 0;
+}
+
+static int cmd_sweep(int argc, char **argv)
+{
+    const char *scenario = NULL, *sets[MAX_SETS];
+    size_t n_set = 0;
+    char dir[4096];
+    struct sweep_opts o = {.shard_k = 1, .shard_n = 1, .log = stderr};
+    struct mx_err err = {0};
+    bool plot = false, print = false;
+    uint64_t pr_point = 0, pr_rep = 0;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    o.jobs = cores > 0 ? (cores < 256 ? cores : 256) : 1;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(usage_sweep, stdout);
+            return 0;
+        }
+        if (strcmp(a, "-o") == 0 || strcmp(a, "-j") == 0 || strcmp(a, "--shard") == 0 ||
+            strcmp(a, "--set") == 0 || strcmp(a, "--seed") == 0 ||
+            strcmp(a, "--max-events") == 0 || strcmp(a, "--print-run") == 0) {
+            if (need_value(argc, argv, i, "sweep"))
+                return 2;
+            const char *v = argv[++i];
+            long n;
+            if (strcmp(a, "-o") == 0) {
+                o.out_dir = v;
+            } else if (strcmp(a, "-j") == 0) {
+                if (units_parse_int(v, 1, 256, &n, &err))
+                    return bad_arg("sweep", "-j: %s", err.msg);
+                o.jobs = n;
+            } else if (strcmp(a, "--shard") == 0) {
+                if (parse_pair(v, '/', &o.shard_k, &o.shard_n) != 0 || o.shard_n < 1 ||
+                    o.shard_n > 1000000 || o.shard_k < 1 || o.shard_k > o.shard_n)
+                    return bad_arg("sweep", "--shard: expected K/N with 1 <= K <= N <= 1000000, "
+                                            "got \"%s\"", v);
+            } else if (strcmp(a, "--set") == 0) {
+                if (add_set(sets, &n_set, v, "sweep"))
+                    return 2;
+            } else if (strcmp(a, "--seed") == 0) {
+                if (parse_seed(v, &o.seed) != 0)
+                    return bad_arg("sweep", "--seed: expected a whole number, got \"%s\"", v);
+                o.have_seed = true;
+            } else if (strcmp(a, "--print-run") == 0) {
+                if (parse_pair(v, '/', &pr_point, &pr_rep) != 0)
+                    return bad_arg("sweep", "--print-run: expected POINT/REPLICATION such as "
+                                            "3/0, got \"%s\"", v);
+                print = true;
+            } else {
+                if (units_parse_int(v, 1, 4000000000000000000, &n, &err))
+                    return bad_arg("sweep", "--max-events: %s", err.msg);
+                o.max_events = (uint64_t)n;
+            }
+        } else if (strcmp(a, "--reproducible") == 0) {
+            o.reproducible = true;
+        } else if (strcmp(a, "--plot") == 0) {
+            plot = true;
+        } else if (a[0] == '-' && a[1]) {
+            static const char *const opts[] = {"-o", "-j", "--shard", "--set", "--seed",
+                                               "--reproducible", "--max-events", "--plot",
+                                               "--print-run", "--help"};
+            return unknown_option("sweep", a, opts, MX_ARRAY_LEN(opts));
+        } else if (!scenario) {
+            scenario = a;
+        } else {
+            return bad_arg("sweep", "expected one SCENARIO, got a second: \"%s\"", a);
+        }
+    }
+    if (!scenario)
+        return bad_arg("sweep", "expected a SCENARIO file");
+    if (!o.out_dir) {
+        default_dir(scenario, dir, sizeof dir);
+        o.out_dir = dir;
+    }
+    o.path = scenario;
+    o.sets = sets;
+    o.n_set = n_set;
+    struct scenario *s;
+    if (scen_load(scenario, sets, n_set, &s, &err) != MX_OK) {
+        print_err(&err);
+        return mx_exit_code(err.status);
+    }
+    if (print) {
+        int rc = 0;
+        if (pr_point >= s->grid.n_points || pr_rep >= (uint64_t)s->sim.replications)
+            rc = bad_arg("sweep", "--print-run: the sweep has points 0 to %" PRIu64 " and "
+                                  "replications 0 to %ld", s->grid.n_points - 1,
+                         s->sim.replications - 1);
+        else
+            sweep_print_run(stdout, s, &o, pr_point, (long)pr_rep);
+        scen_free(s);
+        return rc;
+    }
+    print_warnings(s);
+    err = (struct mx_err){0};
+    catch_signals();
+    o.interrupt = &interrupted;
+    o.progress = isatty(STDERR_FILENO);
+    uint64_t failed = 0;
+    int rc = sweep_run(s, &o, &failed, &err);
+    scen_free(s);
+    if (rc != MX_OK) {
+        print_err(&err);
+        return mx_exit_code(err.status);
+    }
+    static const char *const files[] = {"summary.csv", "servers.csv", "points.csv",
+                                        "manifest.ini"};
+    for (size_t i = 0; i < MX_ARRAY_LEN(files); i++)
+        printf("%s/%s\n", o.out_dir, files[i]);
+    if (keep_scenario(scenario, o.out_dir, &err) != MX_OK) {
+        print_err(&err);
+        return mx_exit_code(err.status);
+    }
+    if (failed) {
+        fprintf(stderr, "mxsim sweep: %" PRIu64 " run%s failed (above); the others are in %s\n",
+                failed, failed == 1 ? "" : "s", o.out_dir);
+        return 3;
+    }
+    return plot ? run_plot(o.out_dir) : 0;
+}
+
+static const char usage_merge[] =
+    "usage: mxsim merge DIR... -o DIR\n"
+    "\n"
+    "Joins the directories of a sweep's shards (mxsim sweep --shard K/N) into what\n"
+    "the unsharded sweep writes, byte for byte. Refuses, with exit 2, directories of\n"
+    "different sweeps, shards that overlap or leave runs out, and shards with failed\n"
+    "runs.\n"
+    "\n"
+    "  -o DIR    where the merged files go (required)\n";
+
+static int cmd_merge(int argc, char **argv)
+{
+    const char *out_dir = NULL;
+    const char **dirs = calloc((size_t)argc, sizeof *dirs);
+    size_t n = 0;
+    if (!dirs)
+        return 3;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(usage_merge, stdout);
+            free(dirs);
+            return 0;
+        }
+        if (strcmp(a, "-o") == 0) {
+            if (need_value(argc, argv, i, "merge")) {
+                free(dirs);
+                return 2;
+            }
+            out_dir = argv[++i];
+        } else if (a[0] == '-' && a[1]) {
+            static const char *const opts[] = {"-o", "--help"};
+            free(dirs);
+            return unknown_option("merge", a, opts, MX_ARRAY_LEN(opts));
+        } else {
+            dirs[n++] = a;
+        }
+    }
+    int rc;
+    if (!out_dir)
+        rc = bad_arg("merge", "expected -o DIR for the merged files");
+    else if (n == 0)
+        rc = bad_arg("merge", "expected the shards' directories");
+    else {
+        struct mx_err err = {0};
+        rc = merge_dirs(dirs, n, out_dir, &err);
+        if (rc != MX_OK) {
+            print_err(&err);
+            rc = mx_exit_code(err.status);
+        } else {
+            printf("%s/summary.csv\n%s/servers.csv\n%s/points.csv\n%s/manifest.ini\n", out_dir,
+                   out_dir, out_dir, out_dir);
+        }
+    }
+    free(dirs);
+    return rc;
 }
 
 static const char usage_explain[] =
@@ -531,6 +778,14 @@ static int cmd_help(int argc, char **argv)
         fputs(usage_explain, stdout);
         return 0;
     }
+    if (strcmp(topic, "sweep") == 0) {
+        fputs(usage_sweep, stdout);
+        return 0;
+    }
+    if (strcmp(topic, "merge") == 0) {
+        fputs(usage_merge, stdout);
+        return 0;
+    }
     if (strcmp(topic, "plot") == 0) {
         fputs(usage_plot, stdout);
         return 0;
@@ -556,6 +811,10 @@ int cli_main(int argc, char **argv)
         return cmd_run(argc, argv);
     if (strcmp(c, "explain") == 0)
         return cmd_explain(argc, argv);
+    if (strcmp(c, "sweep") == 0)
+        return cmd_sweep(argc, argv);
+    if (strcmp(c, "merge") == 0)
+        return cmd_merge(argc, argv);
     if (strcmp(c, "plot") == 0)
         return cmd_plot(argc, argv);
     if (strcmp(c, "check") == 0)
@@ -566,12 +825,7 @@ int cli_main(int argc, char **argv)
         printf("mxsim %s\n", MXSIM_VERSION);
         return 0;
     }
-    for (size_t i = 6; i < MX_ARRAY_LEN(cmds); i++)
-        if (strcmp(c, cmds[i]) == 0) {
-            fprintf(stderr, "mxsim: %s is not available in this version yet\n", c);
-            return 2;
-        }
-    const char *near = scen_nearest(c, cmds, MX_ARRAY_LEN(cmds));
+    const char *near = mx_nearest(c, cmds, MX_ARRAY_LEN(cmds));
     fprintf(stderr, "mxsim: unknown command \"%s\"", c);
     if (near)
         fprintf(stderr, "; did you mean \"%s\"?", near);

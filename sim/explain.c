@@ -151,7 +151,7 @@ int explain_print(const struct scenario *s, const struct explain_opts *o, FILE *
             size_t n = s->n_senders < 256 ? s->n_senders : 256;
             for (size_t i = 0; i < n; i++)
                 names[i] = s->senders[i].name;
-            const char *near = scen_nearest(o->from, names, n);
+            const char *near = mx_nearest(o->from, names, n);
             snprintf(err->hint, sizeof err->hint, "%s", near ? near : "");
             snprintf(err->where, sizeof err->where, "--from");
             return mx_fail(err, MX_EINPUT, "no [sender %s] in the scenario", o->from);

@@ -32,7 +32,9 @@ const char *mx_err_format(const struct mx_err *e, char *buf, size_t len)
 {
     size_t n = 0;
     buf[0] = '\0';
-    if (e->file && e->line > 0)
+    if (e->file && e->line > 0 && e->col > 0)
+        n += (size_t)snprintf(buf + n, len - n, "%s:%d:%d: ", e->file, e->line, e->col);
+    else if (e->file && e->line > 0)
         n += (size_t)snprintf(buf + n, len - n, "%s:%d: ", e->file, e->line);
     else if (e->file)
         n += (size_t)snprintf(buf + n, len - n, "%s: ", e->file);
@@ -61,4 +63,42 @@ void mx_err_file(struct mx_err *e, const char *path)
 {
     snprintf(e->file_buf, sizeof e->file_buf, "%s", path);
     e->file = e->file_buf;
+}
+
+/* did you mean: Levenshtein distance over at most 64 characters */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return (size_t)-1;
+    size_t row[65];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+const char *mx_nearest(const char *word, const char *const *cand, size_t n)
+{
+    size_t limit = strlen(word) / 3 > 2 ? strlen(word) / 3 : 2, best = (size_t)-1;
+    const char *pick = NULL;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = edit_distance(word, cand[i]);
+        if (d <= limit && d < best)
+            best = d, pick = cand[i];
+    }
+    return pick;
 }

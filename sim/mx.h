@@ -41,6 +41,7 @@ struct mx_err {
     enum mx_status status;
     const char *file; /* scenario, zone or CSV path; NULL if none */
     int line;         /* 1-based; 0 = unknown */
+    int col;          /* 1-based column in that line; 0 = unknown or the whole line */
     char where[80];   /* "[server relay1] process_limit" */
     char msg[200];    /* what was expected, what was found */
     char hint[64];    /* did-you-mean candidate, or "" */
@@ -54,9 +55,13 @@ void mx_err_file(struct mx_err *e, const char *path);
 int mx_fail(struct mx_err *e, enum mx_status s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Formats the report as one line: "FILE:LINE: [section] key: msg (did you mean
+/* Formats the report as one line: "FILE:LINE[:COL]: [section] key: msg (did you mean
  * "hint"?)" with the parts that are known. Returns buf. */
 const char *mx_err_format(const struct mx_err *e, char *buf, size_t len);
+
+/* The closest of n candidates to word, or NULL if none is close (edit distance at
+ * most max(2, strlen(word) / 3)): the did-you-mean of every error (STYLE 5). */
+const char *mx_nearest(const char *word, const char *const *cand, size_t n);
 
 /* Exit code for a status: 2 for bad input, 3 for the environment. */
 int mx_exit_code(enum mx_status s);

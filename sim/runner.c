@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "grid.h"
 #include "out.h"
 #include "run.h"
 #include "scen.h"
@@ -34,10 +35,20 @@ static const struct metric metrics[] = {
 };
 #undef M
 
-static double metric_value(const struct metric *m, const struct run_result *res)
+size_t runner_n_metrics(void)
 {
-    const char *p = (const char *)res + m->off;
-    return m->type == M_U64 ? (double)*(const uint64_t *)p : *(const double *)p;
+    return MX_ARRAY_LEN(metrics);
+}
+
+const char *runner_metric_name(size_t i)
+{
+    return metrics[i].name;
+}
+
+double runner_metric(size_t i, const struct run_result *res)
+{
+    const char *p = (const char *)res + metrics[i].off;
+    return metrics[i].type == M_U64 ? (double)*(const uint64_t *)p : *(const double *)p;
 }
 
 static const char *const server_cols[] = {
@@ -57,10 +68,13 @@ static void header(struct out *o, const char *const *cols, size_t n)
     out_end_row(o);
 }
 
-static void summary_header(struct out *o)
+void runner_summary_header(struct out *o, const struct grid *g)
 {
-    static const char *const first[] = {"point", "replication", "seed"};
-    header_cells(o, first, 3);
+    out_str(o, "point");
+    out_str(o, "replication");
+    for (size_t v = 0; v < g->n_var; v++)
+        out_str(o, g->var[v].column);
+    out_str(o, "seed");
     for (size_t i = 0; i < MX_ARRAY_LEN(metrics); i++)
         out_str(o, metrics[i].name);
     out_str(o, "events");
@@ -68,10 +82,13 @@ static void summary_header(struct out *o)
     out_end_row(o);
 }
 
-static void summary_row(struct out *o, long rep, const struct run_result *res, double wall)
+void runner_summary_row(struct out *o, const struct grid *g, uint64_t point, long rep,
+                        const struct run_result *res, double wall)
 {
-    out_u64(o, 0);
+    out_u64(o, point);
     out_u64(o, (uint64_t)rep);
+    for (size_t v = 0; v < g->n_var; v++)
+        out_str(o, grid_value(g, v, point));
     out_u64(o, res->seed);
     for (size_t i = 0; i < MX_ARRAY_LEN(metrics); i++) {
         const char *p = (const char *)res + metrics[i].off;
@@ -85,13 +102,12 @@ static void summary_row(struct out *o, long rep, const struct run_result *res, d
     out_end_row(o);
 }
 
-/* points.csv: one row per point: each metric's mean over replications and the
- * half-width of its 95% confidence interval (Student t), then each server's share. */
-static void points_file(struct out *o, const struct scenario *s, const struct run_result *all,
-                        long reps, double *scratch)
+void runner_points_header(struct out *o, const char *const *swept, size_t n_swept,
+                          const char *const *servers, size_t n_servers)
 {
     char name[300];
     out_str(o, "point");
+    header_cells(o, swept, n_swept);
     out_str(o, "replications");
     for (size_t i = 0; i < MX_ARRAY_LEN(metrics); i++) {
         snprintf(name, sizeof name, "%s_mean", metrics[i].name);
@@ -99,31 +115,64 @@ static void points_file(struct out *o, const struct scenario *s, const struct ru
         snprintf(name, sizeof name, "%s_ci95", metrics[i].name);
         out_str(o, name);
     }
-    for (size_t k = 0; k < s->n_servers; k++) {
-        snprintf(name, sizeof name, "share_%s_mean", s->servers[k].name);
+    for (size_t k = 0; k < n_servers; k++) {
+        snprintf(name, sizeof name, "share_%s_mean", servers[k]);
         out_str(o, name);
-        snprintf(name, sizeof name, "share_%s_ci95", s->servers[k].name);
+        snprintf(name, sizeof name, "share_%s_ci95", servers[k]);
         out_str(o, name);
     }
     out_end_row(o);
-    out_u64(o, 0);
-    out_u64(o, (uint64_t)reps);
+}
+
+/* Each metric's mean over replications and the half-width of its 95% confidence
+ * interval (Student t), then each server's share. */
+void runner_points_row(struct out *o, uint64_t point, const char *const *swept, size_t n_swept,
+                       long reps, const double *vals, size_t n_servers, const double *shares)
+{
     double mean, half;
+    out_u64(o, point);
+    header_cells(o, swept, n_swept);
+    out_u64(o, (uint64_t)reps);
     for (size_t i = 0; i < MX_ARRAY_LEN(metrics); i++) {
-        for (long k = 0; k < reps; k++)
-            scratch[k] = metric_value(&metrics[i], &all[k]);
-        stats_mean_ci95(scratch, (size_t)reps, &mean, &half);
+        stats_mean_ci95(vals + i * (size_t)reps, (size_t)reps, &mean, &half);
         out_num(o, mean);
         out_num(o, half);
     }
-    for (size_t j = 0; j < s->n_servers; j++) {
-        for (long k = 0; k < reps; k++)
-            scratch[k] = all[k].server[j].share;
-        stats_mean_ci95(scratch, (size_t)reps, &mean, &half);
+    for (size_t j = 0; j < n_servers; j++) {
+        stats_mean_ci95(shares + j * (size_t)reps, (size_t)reps, &mean, &half);
         out_num(o, mean);
         out_num(o, half);
     }
     out_end_row(o);
+}
+
+int runner_points_file(struct out *o, const struct scenario *s, const struct run_result *all,
+                       long reps, struct mx_err *err)
+{
+    const struct grid *g = &s->grid;
+    size_t nm = MX_ARRAY_LEN(metrics), ns = s->n_servers;
+    const char **cols = calloc(g->n_var + ns + 1, sizeof *cols), **names = cols + g->n_var;
+    double *vals = calloc((nm + ns) * (size_t)reps + 1, sizeof *vals);
+    if (!cols || !vals) {
+        free(cols), free(vals);
+        return mx_fail(err, MX_ENOMEM, "out of memory");
+    }
+    for (size_t v = 0; v < g->n_var; v++)
+        cols[v] = g->var[v].column;
+    for (size_t k = 0; k < ns; k++)
+        names[k] = s->servers[k].name;
+    runner_points_header(o, cols, g->n_var, names, ns);
+    for (size_t v = 0; v < g->n_var; v++)
+        cols[v] = grid_value(g, v, s->point);
+    for (long k = 0; k < reps; k++) {
+        for (size_t i = 0; i < nm; i++)
+            vals[i * (size_t)reps + (size_t)k] = runner_metric(i, &all[k]);
+        for (size_t j = 0; j < ns; j++)
+            vals[(nm + j) * (size_t)reps + (size_t)k] = all[k].server[j].share;
+    }
+    runner_points_row(o, s->point, cols, g->n_var, reps, vals, ns, vals + nm * (size_t)reps);
+    free(cols), free(vals);
+    return MX_OK;
 }
 
 /* delays.csv: the delay distribution over all replications, one row per non-empty
@@ -179,12 +228,17 @@ static void faults_file(struct out *o, const struct scenario *s)
     }
 }
 
-static void server_rows(struct out *o, const struct scenario *s, long rep,
+void runner_servers_header(struct out *o)
+{
+    header(o, server_cols, MX_ARRAY_LEN(server_cols));
+}
+
+void runner_server_rows(struct out *o, const struct scenario *s, uint64_t point, long rep,
                         const struct run_result *res)
 {
     for (size_t k = 0; k < s->n_servers; k++) {
         const struct run_server_result *v = &res->server[k];
-        out_u64(o, 0);
+        out_u64(o, point);
         out_u64(o, (uint64_t)rep);
         out_u64(o, res->seed);
         out_str(o, s->servers[k].name);
@@ -201,6 +255,7 @@ static void server_rows(struct out *o, const struct scenario *s, long rep,
 
 struct sampler {
     struct out *o;
+    uint64_t samples; /* sample events: not counted in summary.csv's events */
     struct srv_count *last; /* per server, at the previous sample */
 };
 
@@ -223,6 +278,7 @@ static void on_sample(void *ctx, const struct run *r)
 {
     struct sampler *sm = ctx;
     const struct scenario *s = r->scen;
+    sm->samples++;
     for (size_t k = 0; k < s->n_servers; k++) {
         const struct srv *v = &r->srv[k];
         out_num(sm->o, mx_time_to_s(loop_now(&r->loop)));
@@ -302,13 +358,13 @@ static double seconds_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int one(const struct scenario *s, const struct runner_opts *o, uint64_t seed, long rep,
+int runner_one(const struct scenario *s, const struct runner_opts *o, uint64_t seed, long rep,
                struct sampler *sm, struct tracer *tr, struct run_result *res, struct hist *delays,
                double *wall, struct mx_err *err)
 {
     struct run r;
     double t0 = seconds_now();
-    int rc = run_init(&r, s, seed, 0, (uint64_t)rep, err);
+    int rc = run_init(&r, s, seed, s->point, (uint64_t)rep, err);
     if (rc == MX_OK) {
         r.loop.max_events = o->max_events;
         r.loop.interrupt = o->interrupt;
@@ -331,7 +387,10 @@ static int one(const struct scenario *s, const struct runner_opts *o, uint64_t s
         run_check(&r);
         run_result(&r, res);
         res->seed = seed;
-        hist_merge(delays, &r.totals.delay);
+        if (sm) /* so that a row is the same with or without timeseries.csv */
+            res->events -= sm->samples;
+        if (delays)
+            hist_merge(delays, &r.totals.delay);
     }
     run_fini(&r);
     *wall = o->reproducible ? 0 : seconds_now() - t0;
@@ -347,17 +406,17 @@ int runner_run(const struct scenario *s, const struct runner_opts *o, struct mx_
 {
     struct out f[F_N] = {{0}};
     uint64_t seed = o->have_seed ? o->seed : s->sim.seed;
-    long reps = o->replications ? o->replications : s->sim.replications;
+    long reps = o->one_rep ? 1 : o->replications ? o->replications : s->sim.replications;
+    long first = o->one_rep ? o->rep : 0; /* replication numbers first .. first + reps - 1 */
     struct sampler sm = {.o = &f[F_TIMESERIES],
                          .last = calloc(s->n_servers + 1, sizeof(struct srv_count))};
     struct run_result *all = calloc((size_t)reps, sizeof *all);
     struct run_server_result *servers = calloc((size_t)reps * (s->n_servers + 1), sizeof *servers);
-    double *scratch = calloc((size_t)reps, sizeof *scratch);
     struct hist *delays = malloc(sizeof *delays);
     struct tracer tr = {.o = &f[F_TRACE], .owner = o->trace ? owners(s->zone) : NULL};
     int n_files = o->trace ? F_N : F_N - 1;
     int rc = MX_ENOMEM;
-    if (!sm.last || !all || !servers || !scratch || !delays || (o->trace && !tr.owner)) {
+    if (!sm.last || !all || !servers || !delays || (o->trace && !tr.owner)) {
         mx_fail(err, MX_ENOMEM, "out of memory");
         goto fail;
     }
@@ -386,22 +445,23 @@ int runner_run(const struct scenario *s, const struct runner_opts *o, struct mx_
                                            "mx", "address", "server", "outcome", "latency"};
         header(&f[F_TRACE], cols, MX_ARRAY_LEN(cols));
     }
-    summary_header(&f[F_SUMMARY]);
-    header(&f[F_SERVERS], server_cols, MX_ARRAY_LEN(server_cols));
+    runner_summary_header(&f[F_SUMMARY], &s->grid);
+    runner_servers_header(&f[F_SERVERS]);
     sample_header(&f[F_TIMESERIES], s);
     for (long rep = 0; rep < reps; rep++) {
         double wall;
         all[rep].server = servers + (size_t)rep * (s->n_servers + 1);
-        rc = one(s, o, seed, rep, rep == 0 ? &sm : NULL, o->trace ? &tr : NULL, &all[rep], delays,
-                 &wall, err);
+        rc = runner_one(s, o, seed, first + rep, rep == 0 ? &sm : NULL, o->trace ? &tr : NULL,
+                        &all[rep], delays, &wall, err);
         if (rc == MX_OK && o->interrupt && *o->interrupt)
             rc = mx_fail(err, MX_EINTR, "interrupted");
         if (rc != MX_OK)
             goto fail;
-        summary_row(&f[F_SUMMARY], rep, &all[rep], wall);
-        server_rows(&f[F_SERVERS], s, rep, &all[rep]);
+        runner_summary_row(&f[F_SUMMARY], &s->grid, s->point, first + rep, &all[rep], wall);
+        runner_server_rows(&f[F_SERVERS], s, s->point, first + rep, &all[rep]);
     }
-    points_file(&f[F_POINTS], s, all, reps, scratch);
+    if ((rc = runner_points_file(&f[F_POINTS], s, all, reps, err)) != MX_OK)
+        goto fail;
     delays_file(&f[F_DELAYS], delays);
     faults_file(&f[F_FAULTS], s);
     for (int i = 0; i < n_files; i++)
@@ -416,7 +476,7 @@ fail:
         mx_fail(err, MX_EINTR, "interrupted by a signal; no output file was written");
     for (int i = 0; i < F_N; i++)
         out_abort(&f[i]);
-    free(sm.last), free(all), free(servers), free(scratch), free(delays);
+    free(sm.last), free(all), free(servers), free(delays);
     free(tr.owner);
     return rc;
 }

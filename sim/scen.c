@@ -9,6 +9,7 @@
 #include "scen.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 
 #include <ini.h>
 
+#include "grid.h"
 #include "postconf.h"
 #include "series.h"
 #include "units.h"
@@ -49,6 +51,7 @@ void scen_free(struct scenario *s)
 {
     if (!s)
         return;
+    grid_free(&s->grid);
     zone_free(s->zone);
     for (struct blk *b = s->mem, *next; b; b = next) {
         next = b->next;
@@ -64,6 +67,7 @@ struct entry {
     char *key, *value; /* key NULL: the section header itself */
     const char *origin; /* file path, or "--set" */
     int line;
+    int col; /* of the value's first character in its line (in the --set argument) */
 };
 
 struct reader {
@@ -78,6 +82,8 @@ struct reader {
     size_t n, cap;
     bool nomem;
     char kind[64], name[200];
+    const char *text; /* the line as handed to inih, and how many characters */
+    int lead;         /* were cut from its start (blanks, a byte-order mark) */
 };
 
 static char *trim(char *s)
@@ -161,8 +167,9 @@ static char *read_line(char *str, int num, void *stream)
     if (!fgets(buf, sizeof buf, r->fp))
         return NULL;
     r->line++;
+    int bom = 0;
     if (r->line == 1 && strncmp(buf, "\xef\xbb\xbf", 3) == 0) /* a UTF-8 byte-order mark */
-        memmove(buf, buf + 3, strlen(buf + 3) + 1);
+        memmove(buf, buf + 3, strlen(buf + 3) + 1), bom = 3;
     size_t n = strlen(buf);
     if (n == sizeof buf - 1 && buf[n - 1] != '\n') {
         int c; /* skip the rest of an over-long line */
@@ -202,6 +209,8 @@ static char *read_line(char *str, int num, void *stream)
     }
     strcpy(str, s);
     strcat(str, "\n");
+    r->text = str; /* inih parses in place: on_value's value points into str */
+    r->lead = bom + (int)(s - buf);
     return str;
 }
 
@@ -209,7 +218,11 @@ static int on_value(void *user, const char *section, const char *key, const char
 {
     struct reader *r = user;
     (void)section; /* the reader already split it into kind and name */
-    return add_entry(r, r->kind, r->name, key, value, r->path, r->line) == 0;
+    if (add_entry(r, r->kind, r->name, key, value, r->path, r->line) != 0)
+        return 0;
+    if (r->text && value >= r->text && value < r->text + SCEN_MAX_LINE)
+        r->e[r->n - 1].col = r->lead + (int)(value - r->text) + 1;
+    return 1;
 }
 
 /* ---- phase 2: key tables ---- */
@@ -365,45 +378,6 @@ static const struct section_kind kinds[] = {
     {"resolver", true, resolver_keys}, {"expect", false, NULL},
 };
 
-/* ---- did you mean ---- */
-
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return (size_t)-1;
-    size_t row[65];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
-const char *scen_nearest(const char *word, const char *const *cand, size_t n)
-{
-    size_t limit = strlen(word) / 3 > 2 ? strlen(word) / 3 : 2, best = (size_t)-1;
-    const char *pick = NULL;
-    for (size_t i = 0; i < n; i++) {
-        size_t d = edit_distance(word, cand[i]);
-        if (d <= limit && d < best)
-            best = d, pick = cand[i];
-    }
-    return pick;
-}
-
 /* ---- errors with position ---- */
 
 static void locate(struct mx_err *err, const struct entry *e)
@@ -486,7 +460,7 @@ static int check_header(const struct entry *e, struct mx_err *err)
         const char *names[MX_ARRAY_LEN(kinds) + 1];
         for (size_t i = 0; i < MX_ARRAY_LEN(kinds); i++)
             names[i] = kinds[i].kind;
-        return fail_at(err, e, scen_nearest(e->kind, names, MX_ARRAY_LEN(kinds)),
+        return fail_at(err, e, mx_nearest(e->kind, names, MX_ARRAY_LEN(kinds)),
                        "unknown section; expected simulation, dns, resolver, sender, server, "
                        "fault, traffic or expect");
     }
@@ -556,7 +530,7 @@ static int parse_value(struct build *b, const struct key *k, const struct entry 
             size_t n = 0;
             while (k->words[n])
                 n++;
-            return fail_at(err, e, scen_nearest(v, (const char *const *)k->words, n),
+            return fail_at(err, e, mx_nearest(v, (const char *const *)k->words, n),
                            "expected %s, got \"%s\"", k->expected, v);
         }
     case K_ADDRS:
@@ -647,7 +621,7 @@ static int apply_entry(struct build *b, struct section *sec, const struct entry 
         if (strcmp(e->key, "zone") == 0)
             return add_zone_file(b, e);
         if (strcmp(e->key, "record") != 0)
-            return fail_at(b->err, e, scen_nearest(e->key, zone_keys, 2),
+            return fail_at(b->err, e, mx_nearest(e->key, zone_keys, 2),
                            "unknown key in [dns]; expected record or zone");
         if (zone_add_text(b->s->zone, e->value, b->err) != MX_OK)
             return b->err->status == MX_EINPUT ? fail_at(b->err, e, NULL, "%s", b->err->msg)
@@ -665,13 +639,13 @@ static int apply_entry(struct build *b, struct section *sec, const struct entry 
         const char *names[64];
         for (size_t j = 0; j < n; j++)
             names[j] = keys[j].name;
-        const char *near = scen_nearest(e->key, names, n);
+        const char *near = mx_nearest(e->key, names, n);
         if (strcmp(sec->sk->kind, "sender") == 0) {
             if (bsearch(&e->key, postconf_names, POSTCONF_N_NAMES, sizeof *postconf_names,
                         cmp_name))
                 return warn_unmodelled(b, e);
             if (!near)
-                near = scen_nearest(e->key, postconf_names, POSTCONF_N_NAMES);
+                near = mx_nearest(e->key, postconf_names, POSTCONF_N_NAMES);
             return fail_at(b->err, e, near, "neither a key of mxsim's nor a Postfix 3.7 "
                                             "parameter");
         }
@@ -762,13 +736,14 @@ static int apply_set(struct reader *r, const char *set, struct mx_err *err)
             free(e->value);
             e->value = nv;
             e->origin = "--set";
+            e->col = (int)(value - buf) + 1;
             return MX_OK;
         }
         header |= !e->key;
     }
     const struct section_kind *sk = find_kind(kind);
     if (!header && !(sk && !sk->named)) {
-        struct entry e = {kind, name, (char *)key, (char *)value, "--set", 0};
+        struct entry e = {kind, name, (char *)key, (char *)value, "--set", 0, 0};
         return fail_at(err, &e, NULL, "no such section in the scenario");
     }
     if ((!header && add_entry(r, kind, name, NULL, NULL, "--set", 0) != 0) ||
@@ -776,6 +751,66 @@ static int apply_set(struct reader *r, const char *set, struct mx_err *err)
         return r->too_many ? mx_fail(err, MX_EINPUT, "expected at most %d section headers and "
                                                      "keys, got more", SCEN_MAX_ENTRIES)
                            : mx_fail(err, MX_ENOMEM, "out of memory");
+    r->e[r->n - 1].col = (int)(value - buf) + 1;
+    return MX_OK;
+}
+
+/* ---- sweeps: ${...} in values (grid.h) ---- */
+
+/* An error inside a value: FILE:LINE:COL, or for a --set the column in its value. */
+static int fail_in_value(struct mx_err *err, const struct entry *e, size_t at)
+{
+    char msg[sizeof err->msg], hint[sizeof err->hint];
+    memcpy(msg, err->msg, sizeof msg);
+    memcpy(hint, err->hint, sizeof hint);
+    int status = err->status;
+    locate(err, e);
+    if (strcmp(e->origin, "--set") == 0)
+        snprintf(err->msg, sizeof err->msg, "at column %zu of the argument: %.150s",
+                 (size_t)e->col + at, msg);
+    else
+        memcpy(err->msg, msg, sizeof msg), err->col = e->col > 0 ? e->col + (int)at : 0;
+    memcpy(err->hint, hint, sizeof hint);
+    err->status = status;
+    return status;
+}
+
+/* Finds the grid in the entries' values, then puts point's values in their place. */
+static int sweep_entries(struct reader *r, struct grid *g, uint64_t point, struct mx_err *err)
+{
+    char column[300];
+    size_t at = 0, next = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct entry *e = &r->e[i];
+        if (!e->key || strcmp(e->kind, "expect") == 0 || !strstr(e->value, "${"))
+            continue;
+        snprintf(column, sizeof column, "%s.%s", *e->name ? e->name : e->kind, e->key);
+        if (grid_scan(g, e->value, column, &at, err) != MX_OK)
+            return fail_in_value(err, e, at);
+    }
+    if (grid_seal(g, err) != MX_OK)
+        return err->file = r->path, err->line = 0, err->status;
+    if (point >= g->n_points) {
+        err->file = r->path;
+        return mx_fail(err, MX_EINPUT, "no point %" PRIu64 ": the sweep has %" PRIu64 " (0 to "
+                       "%" PRIu64 ")", point, g->n_points, g->n_points - 1);
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        struct entry *e = &r->e[i];
+        if (!e->key || strcmp(e->kind, "expect") == 0 || !strchr(e->value, '$'))
+            continue;
+        char *v = grid_expand(g, e->value, &next, point, &at, err);
+        if (!v)
+            return fail_in_value(err, e, at);
+        if (g->n_points > 1 && strcmp(e->kind, "simulation") == 0 &&
+            strcmp(e->key, "replications") == 0 && strcmp(v, e->value) != 0) {
+            free(v);
+            return fail_at(err, e, NULL, "cannot be swept: every point of a sweep runs the same "
+                                         "number of replications");
+        }
+        free(e->value);
+        e->value = v;
+    }
     return MX_OK;
 }
 
@@ -927,7 +962,7 @@ static int resolve_ref(struct build *b, const struct entry *e, const char *what,
     for (size_t i = 0; i < n; i++)
         if (strcmp(names[i], e->value) == 0)
             return *out = i, MX_OK;
-    return fail_at(b->err, e, scen_nearest(e->value, names, n), "no [%s %s] in the scenario", what,
+    return fail_at(b->err, e, mx_nearest(e->value, names, n), "no [%s %s] in the scenario", what,
                    e->value);
 }
 
@@ -968,7 +1003,7 @@ static int resolve_target(struct build *b, size_t f, const char **servers)
         if (!(ft->dns_name = sdup(s, canon)))
             return mx_fail(b->err, MX_ENOMEM, "out of memory");
     } else {
-        return fail_at(b->err, e, scen_nearest(e->value, servers, s->n_servers),
+        return fail_at(b->err, e, mx_nearest(e->value, servers, s->n_servers),
                        "expected a [server] name, an address, a site, dns, or a name in the "
                        "zone, got \"%s\"", e->value);
     }
@@ -1296,7 +1331,7 @@ static int traffic_inputs(struct build *b, const struct section *sec)
             return rc;
     } else {
         static const char *const words[] = {"poisson", "constant", "trace"};
-        return fail_at(b->err, ae, scen_nearest(a, words, 3),
+        return fail_at(b->err, ae, mx_nearest(a, words, 3),
                        "expected poisson, constant or trace(FILE.csv), got \"%s\"", a);
     }
     if (t->arrivals != ARRIVALS_TRACE && !(sec->seen & (UINT64_C(1) << 2)))
@@ -1475,6 +1510,12 @@ static int keep_expects(struct build *b)
 int scen_load(const char *path, const char *const *sets, size_t n_set, struct scenario **out,
               struct mx_err *err)
 {
+    return scen_load_point(path, sets, n_set, 0, out, err);
+}
+
+int scen_load_point(const char *path, const char *const *sets, size_t n_set, uint64_t point,
+                    struct scenario **out, struct mx_err *err)
+{
     struct reader r = {.path = path};
     struct build b = {.r = &r, .err = err};
     struct scenario *s = calloc(1, sizeof *s);
@@ -1493,6 +1534,9 @@ int scen_load(const char *path, const char *const *sets, size_t n_set, struct sc
     for (size_t i = 0; i < n_set; i++)
         if ((rc = apply_set(&r, sets[i], err)) != MX_OK)
             goto fail;
+    if ((rc = sweep_entries(&r, &s->grid, point, err)) != MX_OK)
+        goto fail;
+    s->point = point;
     /* A sender without resolver = gets its own: fixed order, caching, no latency. */
     s->default_resolver = (struct scen_resolver){.name = "default", .rrset_order = ORDER_FIXED,
                                                  .cache = 1, .rotate = ORDER_FIXED,

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "dist.h"
+#include "grid.h"
 #include "mx.h"
 
 struct zone;
@@ -186,19 +187,22 @@ struct scenario {
     size_t n_traffic;
     struct scen_expect *expects;
     size_t n_expects;
+    struct grid grid;      /* the sweep's variables (none: one point) */
+    uint64_t point;        /* the point of the grid this scenario was built for */
     const char **warnings; /* "FILE:LINE: [sender x] key: ..." lines for cli to print */
     size_t n_warnings;
     void *mem; /* owned allocations */
 };
 
 /* Loads path, applies the n_set "KEY=VALUE" overrides (section.key or
- * "section NAME.key"), validates. On success *out owns everything. */
+ * "section NAME.key"), validates. On success *out owns everything. A sweep's
+ * ${...} values take their values at point (scen_load: point 0); s->grid tells how
+ * many points there are. */
 int scen_load(const char *path, const char *const *sets, size_t n_set, struct scenario **out,
               struct mx_err *err);
+int scen_load_point(const char *path, const char *const *sets, size_t n_set, uint64_t point,
+                    struct scenario **out, struct mx_err *err);
 void scen_free(struct scenario *s);
 
-/* The closest of n candidates to word, or NULL if none is close (edit distance at
- * most max(2, strlen(word) / 3)). */
-const char *scen_nearest(const char *word, const char *const *cand, size_t n);
 
 #endif
