@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what mxsim needs to build, test and plot, from Debian 12's packages only,
-# and only what is missing. Needs root when something is missing.
+# and only what is missing. Needs root when something is missing. libxml2-utils
+# (xmllint) and parallel serve the tests: the JUnit schema check, the GNU parallel
+# recipe of docs/sweeps.md.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libgsl-dev libcsv-dev libinih-dev libldns-dev
-      libcriterion-dev gnuplot-nox)
+      libcriterion-dev gnuplot-nox libxml2-utils parallel)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -662,10 +662,11 @@ static const char usage_check[] =
     "       mxsim check DIR [--junit FILE]\n"
     "\n"
     "Evaluates the scenario's [expect] lines on the means over replications in\n"
-    "points.csv (with ci: on the far end of the 95% interval). With a SCENARIO, runs\n"
-    "it first (as mxsim run, into DIR); with a DIR, uses the run there (its\n"
-    "scenario.ini). Prints one line per expectation: PASS or FAIL, the value, the\n"
-    "bound. Exit 0 if all pass, 1 if one fails, 2 on bad input.\n"
+    "points.csv (with ci: on the far end of the 95% interval), on every point of a\n"
+    "sweep. With a SCENARIO, runs it first (as mxsim run, or mxsim sweep when it has\n"
+    "${...} values, into DIR); with a DIR, uses the run or sweep there (the [expect]\n"
+    "lines of its scenario.ini). Prints one line per expectation and point: PASS or\n"
+    "FAIL, the value, the bound. Exit 0 if all pass, 1 if one fails, 2 on bad input.\n"
     "\n"
     "  --junit FILE    also write a JUnit XML report (one test case per expectation)\n";
 
@@ -715,13 +716,28 @@ static int cmd_check(int argc, char **argv)
         default_dir(target, dir, sizeof dir);
     }
     struct scenario *s;
-    if (scen_load(scenario, sets, n_set, &s, &err) != MX_OK) {
+    if ((is_dir ? scen_load_expects(scenario, &s, &err)
+                : scen_load(scenario, sets, n_set, &s, &err)) != MX_OK) {
         print_err(&err);
         return mx_exit_code(err.status);
     }
     print_warnings(s);
     int rc = MX_OK;
-    if (!is_dir) {
+    if (!is_dir && s->grid.n_points > 1) { /* a sweep: all its points, on every core */
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        uint64_t failed = 0;
+        struct sweep_opts o = {.path = target, .sets = sets, .n_set = n_set, .out_dir = dir,
+                               .jobs = cores > 0 ? (cores < 256 ? cores : 256) : 1,
+                               .shard_k = 1, .shard_n = 1, .interrupt = &interrupted,
+                               .log = stderr};
+        catch_signals();
+        err = (struct mx_err){0};
+        rc = sweep_run(s, &o, &failed, &err);
+        if (rc == MX_OK)
+            rc = keep_scenario(target, dir, &err);
+        if (rc == MX_OK && failed)
+            rc = mx_fail(&err, MX_EIO, "%" PRIu64 " runs of the sweep failed (above)", failed);
+    } else if (!is_dir) {
         struct runner_opts o = {.out_dir = dir, .interrupt = &interrupted};
         catch_signals();
         err = (struct mx_err){0};

@@ -52,6 +52,20 @@ int expect_parse(const char *text, struct expect *e, struct mx_err *err)
                            rest);
         e->ci = true;
     }
+    /* p99(delay) is delay_p99, mean(attempts) attempts_mean: rewritten to the column */
+    static const char *const stat_fn[] = {"mean", "p50", "p90", "p99", "max"};
+    for (size_t k = 0; k < MX_ARRAY_LEN(stat_fn); k++) {
+        size_t fl = strlen(stat_fn[k]);
+        if (m > fl + 2 && strncmp(metric, stat_fn[k], fl) == 0 && metric[fl] == '(' &&
+            metric[m - 1] == ')') {
+            char base[200];
+            snprintf(base, sizeof base, "%.*s_%s", (int)(m - fl - 2), metric + fl + 1,
+                     stat_fn[k]);
+            snprintf(metric, sizeof metric, "%s", base);
+            m = strlen(metric);
+            break;
+        }
+    }
     if (strncmp(metric, "share(", 6) == 0 && metric[m - 1] == ')') {
         snprintf(e->column, sizeof e->column, "share_%.*s_mean", (int)(m - 7), metric + 6);
         snprintf(e->ci_column, sizeof e->ci_column, "share_%.*s_ci95", (int)(m - 7), metric + 6);
@@ -115,6 +129,22 @@ static const char *lookup(const struct table *t, const char *column, size_t row)
         if (strcmp(t->cell[i], column) == 0 && row * t->cols + i < t->n)
             return t->cell[row * t->cols + i];
     return NULL;
+}
+
+/* "point 3 (relays=2, limit=50)": the point's number and swept values, which sit
+ * between the point and replications columns of points.csv. */
+static void point_label(const struct table *t, size_t pt, char *buf, size_t len)
+{
+    const char *num = lookup(t, "point", pt + 1);
+    size_t n = (size_t)snprintf(buf, len, "point %s", num ? num : "?");
+    for (size_t c = 1; c < t->cols && n < len; c++) {
+        if (strcmp(t->cell[c], "replications") == 0)
+            break;
+        const char *v = (pt + 1) * t->cols + c < t->n ? t->cell[(pt + 1) * t->cols + c] : "";
+        n += (size_t)snprintf(buf + n, len - n, "%s%s=%s", c == 1 ? " (" : ", ", t->cell[c], v);
+        if (n < len && (c + 1 == t->cols || strcmp(t->cell[c + 1], "replications") == 0))
+            n += (size_t)snprintf(buf + n, len - n, ")");
+    }
 }
 
 static int read_points(const char *dir, struct table *t, struct mx_err *err)
@@ -197,7 +227,9 @@ int expect_check(const struct scenario *s, const char *dir, FILE *out, const cha
                 ok[j] = false; /* one replication: no interval to vouch for */
             val[j] = v;
             *failed += !ok[j];
-            fprintf(out, "%s  point %zu  %s: %.6g%s %s %.6g\n", ok[j] ? "PASS" : "FAIL", pt,
+            char label[400];
+            point_label(&t, pt, label, sizeof label);
+            fprintf(out, "%s  %s  %s: %.6g%s %s %.6g\n", ok[j] ? "PASS" : "FAIL", label,
                     ex[i].text, v, ex[i].ci ? " (CI end)" : "", op_text[ex[i].op], ex[i].bound);
         }
     if (rc == MX_OK && junit) {
@@ -210,20 +242,25 @@ int expect_check(const struct scenario *s, const char *dir, FILE *out, const cha
         rc = out_open(&jo, jdir, slash ? slash + 1 : junit, err);
         if (rc == MX_OK) {
             fprintf(jo.fp, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
-                           "<testsuite name=\"mxsim expect\" tests=\"%zu\" failures=\"%d\">\n",
+                           "<testsuite name=\"mxsim expect\" tests=\"%zu\" failures=\"%d\" "
+                           "errors=\"0\" skipped=\"0\" time=\"0\">\n",
                     n, *failed);
             for (size_t j = 0; j < n; j++) {
                 const struct expect *e = &ex[j % s->n_expects];
-                fprintf(jo.fp, "<testcase classname=\"point %zu\" name=\"", j / s->n_expects);
+                char label[400];
+                point_label(&t, j / s->n_expects, label, sizeof label);
+                fprintf(jo.fp, "<testcase classname=\"");
+                xml_text(jo.fp, label);
+                fprintf(jo.fp, "\" name=\"");
                 xml_text(jo.fp, e->text);
-                fprintf(jo.fp, "\">");
+                fprintf(jo.fp, "\" time=\"0\">");
                 if (!ok[j]) {
                     char msg[400];
                     snprintf(msg, sizeof msg, "value %.6g, bound %s %.6g", val[j], op_text[e->op],
                              e->bound);
                     fprintf(jo.fp, "<failure message=\"");
                     xml_text(jo.fp, msg);
-                    fprintf(jo.fp, "\"/>");
+                    fprintf(jo.fp, "\" type=\"expectation\"/>");
                 }
                 fprintf(jo.fp, "</testcase>\n");
             }

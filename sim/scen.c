@@ -1507,6 +1507,26 @@ static int keep_expects(struct build *b)
     return MX_OK;
 }
 
+int scen_load_expects(const char *path, struct scenario **out, struct mx_err *err)
+{
+    struct reader r = {.path = path};
+    struct build b = {.r = &r, .err = err};
+    struct scenario *s = calloc(1, sizeof *s);
+    int rc = MX_ENOMEM;
+    b.s = s;
+    if (!s || !(s->path = sdup(s, path)))
+        rc = mx_fail(err, MX_ENOMEM, "out of memory");
+    else if ((rc = read_file(&r, path, err)) == MX_OK)
+        rc = keep_expects(&b);
+    free_entries(&r);
+    if (rc != MX_OK) {
+        scen_free(s);
+        return rc;
+    }
+    *out = s;
+    return MX_OK;
+}
+
 int scen_load(const char *path, const char *const *sets, size_t n_set, struct scenario **out,
               struct mx_err *err)
 {

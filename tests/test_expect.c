@@ -31,6 +31,16 @@ Test(expect, parses_operators_units_and_ci)
     }
     cr_assert_eq(expect_parse("delay_mean < 250ms", &e, &err), MX_OK);
     cr_assert_float_eq(e.bound, 0.25, 1e-12);
+    /* accessors: p99(delay) is delay_p99, with the delay's units */
+    cr_assert_eq(expect_parse("p99(delay) <= 5m ci", &e, &err), MX_OK, "%s", err.msg);
+    cr_assert_str_eq(e.column, "delay_p99_mean");
+    cr_assert_str_eq(e.ci_column, "delay_p99_ci95");
+    cr_assert_float_eq(e.bound, 300, 0);
+    cr_assert_eq(expect_parse("mean(attempts) < 1.5", &e, &err), MX_OK, "%s", err.msg);
+    cr_assert_str_eq(e.column, "attempts_mean_mean");
+    cr_assert_eq(expect_parse("p50(hop_delay) < 2s", &e, &err), MX_OK, "%s", err.msg);
+    cr_assert_str_eq(e.column, "hop_delay_p50_mean");
+    cr_assert_float_eq(e.bound, 2, 0);
 }
 
 Test(expect, bad_lines_say_what_was_expected)
@@ -71,8 +81,13 @@ Test(expect, check_exit_codes_and_junit)
     size_t n = fread(buf, 1, sizeof buf - 1, j);
     buf[n] = '\0';
     fclose(j);
-    cr_assert(strstr(buf, "<testsuite name=\"mxsim expect\" tests=\"3\" failures=\"0\">"), "%s",
-              buf);
+    cr_assert(strstr(buf, "<testsuite name=\"mxsim expect\" tests=\"3\" failures=\"0\" "
+                          "errors=\"0\" skipped=\"0\" time=\"0\">"), "%s", buf);
+    cr_assert(strstr(buf, "<testcase classname=\"point 0\" name=\"share(a) == 1\" "
+                          "time=\"0\"></testcase>"), "%s", buf);
+    /* the schema Jenkins, GitLab and GitHub reporters read (tests/junit.xsd) */
+    cr_assert_eq(sh("xmllint --noout --schema " MXSIM_SOURCE_DIR "/tests/junit.xsd "
+                    "/tmp/mxsim-expect/junit.xml 2>/dev/null"), 0);
     /* the same run, checked again from its directory, with a bound it misses */
     cr_assert_eq(sh(MXSIM_BINARY " check /tmp/mxsim-expect >/dev/null 2>&1"), 0);
     cr_assert_eq(sh(MXSIM_BINARY " check /tmp/mxsim-expect.ini -o /tmp/mxsim-expect "
