@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Charts (PNG and SVG, gnuplot) from the CSVs of one run: bash analysis/plot.sh DIR
+# (of a sweep: analysis/plot-sweep.sh)
 # Writes DIR/plots/{accepted,share-over-time,sessions,backlog,deferred,delay-cdf,share}
 # .{png,svg} and
 # prints the PNGs' paths (the time charts need timeseries rows, the CDF delivered
@@ -7,6 +8,10 @@
 set -euo pipefail
 dir=${1:?usage: plot.sh DIR}
 here=$(cd "$(dirname "$0")" && pwd)
+# A sweep's directory (manifest.ini): one chart per metric against the swept values.
+if [ -f "$dir/manifest.ini" ]; then
+    exec bash "$here/plot-sweep.sh" "$dir"
+fi
 for f in timeseries.csv servers.csv delays.csv faults.csv; do
     [ -f "$dir/$f" ] || { echo "plot.sh: $dir/$f is missing (is $dir a run's output?)" >&2; exit 2; }
 done

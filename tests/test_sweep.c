@@ -192,4 +192,27 @@ Test(sweep, run_check_and_junit_on_a_sweep, .timeout = 300)
                     "/tmp/mxsim-sw-chk.xml", err), 0, "%s", err);
     /* check DIR reads only the [expect] lines: the zone files need not be there */
     cr_assert_eq(sh(MXSIM_BINARY " check /tmp/mxsim-sw-chk", err), 1, "%s", err);
+    /* the metric-against-swept-value charts */
+    cr_assert_eq(sh(MXSIM_BINARY " plot /tmp/mxsim-sw-chk", err), 0, "%s", err);
+    cr_assert_eq(access("/tmp/mxsim-sw-chk/plots/sweep-delay_p99.svg", F_OK), 0);
+    char *svg = slurp("/tmp/mxsim-sw-chk/plots/sweep-delay_p99.svg");
+    cr_assert(strstr(svg, "randomize=no,limit=100"), "no line per combination");
+    free(svg);
+}
+
+/* The GNU parallel recipe of docs/sweeps.md, as written there: one shard per job,
+ * then merge; the same bytes as one sweep. */
+Test(sweep, gnu_parallel_recipe, .timeout = 300)
+{
+    char err[4096];
+    system("rm -rf /tmp/mxsim-par");
+    cr_assert_eq(sh("command -v parallel", err), 0, "GNU parallel is not installed "
+                    "(analysis/install-deps.sh installs it)");
+    cr_assert_eq(sh("mkdir -p /tmp/mxsim-par && cd /tmp/mxsim-par && "
+                    "seq 1 4 | parallel --halt now,fail=1 -j 2 " MXSIM_BINARY " sweep " GATE
+                    SHORT " --shard {}/4 -j 1 -o shard-{} && "
+                    MXSIM_BINARY " merge shard-* -o merged", err), 0, "%s", err);
+    cr_assert_eq(sh(MXSIM_BINARY " sweep " GATE SHORT " -o /tmp/mxsim-par/one", err), 0, "%s",
+                 err);
+    same_files("/tmp/mxsim-par/one", "/tmp/mxsim-par/merged");
 }
