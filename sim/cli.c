@@ -585,7 +585,7 @@ static int cmd_merge(int argc, char **argv)
 
 static const char usage_explain[] =
     "usage: mxsim explain SCENARIO [--from SENDER] [--to DOMAIN] [--seed N] [-n K]\n"
-    "                     [--set KEY=VALUE]...\n"
+    "                     [--set KEY=VALUE]... [--point P]\n"
     "\n"
     "Prints the MX answer for the nexthop as nslookup -type=mx prints it, then the\n"
     "order in which SENDER (default: the first) would try addresses for K (default 5)\n"
@@ -596,6 +596,7 @@ static const char usage_explain[] =
     "  --to DOMAIN     recipient domain (default: that of the sender's first [traffic])\n"
     "  --seed N        overrides [simulation] seed\n"
     "  -n K            how many messages (1 to 1000)\n"
+    "  --point P       a sweep's point P (docs/sweeps.md)\n"
     "  --set KEY=VALUE overrides a key, as for run\n";
 
 static int cmd_explain(int argc, char **argv)
@@ -604,6 +605,8 @@ static int cmd_explain(int argc, char **argv)
     size_t n_set = 0;
     struct explain_opts o = {.messages = 5};
     struct mx_err err = {0};
+    bool have_point = false;
+    uint64_t point = 0;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -611,11 +614,15 @@ static int cmd_explain(int argc, char **argv)
             return 0;
         }
         if (strcmp(a, "--from") == 0 || strcmp(a, "--to") == 0 || strcmp(a, "--seed") == 0 ||
-            strcmp(a, "-n") == 0 || strcmp(a, "--set") == 0) {
+            strcmp(a, "-n") == 0 || strcmp(a, "--set") == 0 || strcmp(a, "--point") == 0) {
             if (need_value(argc, argv, i, "explain"))
                 return 2;
             const char *v = argv[++i];
-            if (strcmp(a, "--set") == 0) {
+            if (strcmp(a, "--point") == 0) {
+                if (parse_seed(v, &point) != 0)
+                    return bad_arg("explain", "--point: expected a whole number, got \"%s\"", v);
+                have_point = true;
+            } else if (strcmp(a, "--set") == 0) {
                 if (add_set(sets, &n_set, v, "explain"))
                     return 2;
             } else if (strcmp(a, "--from") == 0) {
@@ -631,7 +638,8 @@ static int cmd_explain(int argc, char **argv)
                 o.have_seed = true;
             }
         } else if (a[0] == '-' && a[1]) {
-            static const char *const opts[] = {"--from", "--to", "--seed", "-n", "--set", "--help"};
+            static const char *const opts[] = {"--from", "--to", "--seed", "-n", "--set", "--help",
+                                               "--point"};
             return unknown_option("explain", a, opts, MX_ARRAY_LEN(opts));
         } else if (!scenario) {
             scenario = a;
@@ -642,9 +650,16 @@ static int cmd_explain(int argc, char **argv)
     if (!scenario)
         return bad_arg("explain", "expected a SCENARIO file");
     struct scenario *s;
-    if (scen_load(scenario, sets, n_set, &s, &err) != MX_OK) {
+    if (scen_load_point(scenario, sets, n_set, point, &s, &err) != MX_OK) {
         print_err(&err);
         return mx_exit_code(err.status);
+    }
+    if (s->grid.n_points > 1 && !have_point) {
+        fprintf(stderr, "mxsim explain: %s is a sweep of %" PRIu64 " points: pick one with "
+                        "--point P (0 to %" PRIu64 ")\n",
+                scenario, s->grid.n_points, s->grid.n_points - 1);
+        scen_free(s);
+        return 2;
     }
     print_warnings(s);
     err = (struct mx_err){0};

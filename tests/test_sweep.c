@@ -175,6 +175,10 @@ Test(sweep, run_check_and_junit_on_a_sweep, .timeout = 300)
     cr_assert_eq(sh(MXSIM_BINARY " run " GATE " -o /tmp/mxsim-sw-run", err), 2);
     cr_assert_str_eq(err, "mxsim run: " GATE " is a sweep of 8 points: run them all with mxsim "
                           "sweep, or one with --point P (0 to 7)\n");
+    cr_assert_eq(sh(MXSIM_BINARY " explain " GATE, err), 2);
+    cr_assert_str_eq(err, "mxsim explain: " GATE " is a sweep of 8 points: pick one with --point "
+                          "P (0 to 7)\n");
+    cr_assert_eq(sh(MXSIM_BINARY " explain " GATE " --point 7", err), 0, "%s", err);
     system("rm -rf /tmp/mxsim-sw-chk");
     /* 20 sessions at 2 relays miss the gate while relay1 is down (docs/sweeps.md);
      * the fault moved into the 5 minutes */
