@@ -25,7 +25,23 @@ uint64_t loop_schedule(struct loop *l, mx_time t, uint32_t kind, uint32_t ref)
 {
     assert(t >= l->now && kind < LOOP_MAX_KINDS && l->handler[kind]);
     uint64_t seq = 0;
+    if (l->top_consumed) { /* see top_consumed */
+        if ((seq = evq_replace_top(&l->q, t, kind, ref)) != 0)
+            l->top_consumed = false;
+        else
+            l->nomem = true;
+        return seq;
+    }
     if (evq_push(&l->q, t, kind, ref, &seq) != MX_OK)
+        l->nomem = true;
+    return seq;
+}
+
+uint64_t loop_schedule_after(struct loop *l, mx_time delay, uint32_t kind, uint32_t ref)
+{
+    assert(delay >= 0 && kind < LOOP_MAX_KINDS && l->handler[kind]);
+    uint64_t seq = 0;
+    if (evq_push_after(&l->q, l->now, delay, kind, ref, &seq) != MX_OK)
         l->nomem = true;
     return seq;
 }
@@ -43,10 +59,15 @@ int loop_run(struct loop *l, mx_time until)
             return MX_EINTR;
         if ((l->events & (LOOP_PROGRESS_EVERY - 1)) == 0 && l->events && l->progress)
             l->progress(l->progress_ctx, l);
-        evq_pop(&l->q, &ev);
+        ev = *top; /* the handler's copy: its slot in the heap may be reused */
         l->now = ev.t;
         l->events++;
+        l->top_consumed = true;
         l->handler[ev.kind](l->ctx[ev.kind], &ev);
+        if (l->top_consumed) {
+            l->top_consumed = false;
+            evq_drop_top(&l->q);
+        }
     }
     if (l->nomem)
         return MX_ENOMEM;

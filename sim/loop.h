@@ -7,7 +7,10 @@
  *   checked between events, never inside a handler.
  * Cancel by forgetting (ns-3, STYLE 7): the owner of an object keeps the seq of the
  * event it still wants; a handler whose ev->seq differs calls loop_stale() and
- * returns. */
+ * returns.
+ * Cost: most handlers schedule a follow-up; the first one a handler schedules
+ * replaces the event being run in the heap (STYLE 7's fused replace-top), so such an
+ * event costs one sift, not two. */
 #ifndef MXSIM_LOOP_H
 #define MXSIM_LOOP_H
 
@@ -32,6 +35,11 @@ struct loop {
     uint64_t max_events; /* 0 = no limit */
     bool nomem;      /* a schedule failed: the run stops with MX_ENOMEM */
     bool stop;       /* set by a handler: loop_run returns after this event */
+    /* While a handler runs, its event is still the heap's top, consumed but not yet
+     * removed: the first loop_schedule of the handler overwrites it (evq_replace_top,
+     * one sift instead of a pop and a push), and loop_run removes it if none came.
+     * The heap then holds the same events either way, so the order is unchanged. */
+    bool top_consumed;
     /* Set from outside (a signal handler): loop_run returns MX_EINTR between events. */
     const volatile sig_atomic_t *interrupt;
     /* Called every LOOP_PROGRESS_EVERY events, between events, if set. */
@@ -48,6 +56,10 @@ void loop_on(struct loop *l, uint32_t kind, loop_handler h, void *ctx);
 /* Schedules kind/ref at absolute time t >= now; returns the event's seq. On out of
  * memory sets l->nomem (the run then stops between events) and returns 0. */
 uint64_t loop_schedule(struct loop *l, mx_time t, uint32_t kind, uint32_t ref);
+/* Schedules kind/ref at now + delay (saturated), as loop_schedule does, for a delay
+ * that recurs: a configured timeout, or 0 for "at once". Such events wait in a FIFO
+ * per delay (evq.h), at O(1), not in the heap; the order is the same. */
+uint64_t loop_schedule_after(struct loop *l, mx_time delay, uint32_t kind, uint32_t ref);
 
 static inline mx_time loop_now(const struct loop *l)
 {

@@ -47,7 +47,7 @@ static void start(struct run *r, uint32_t dq, uint32_t m, bool now)
     }
     /* From qmgr_done: an event at the same instant, not a call, so that deliveries
      * failing at once (all refused) cannot recurse once per waiting message. */
-    msg_at(r, m)->wait_seq = loop_schedule(&r->loop, loop_now(&r->loop), EV_START, m);
+    msg_at(r, m)->wait_seq = loop_schedule_after(&r->loop, 0, EV_START, m);
 }
 
 static void submit(struct run *r, uint32_t m)
@@ -129,7 +129,7 @@ void qmgr_left(struct run *r, uint32_t inst)
     else
         return;
     in->active++;
-    msg_at(r, m)->wait_seq = loop_schedule(&r->loop, loop_now(&r->loop), EV_ADMIT, m);
+    msg_at(r, m)->wait_seq = loop_schedule_after(&r->loop, 0, EV_ADMIT, m);
 }
 
 void qmgr_on_admit(void *run, const struct ev *ev)
@@ -159,9 +159,8 @@ static void kill_dest(struct run *r, uint32_t dq)
     q->dead = true;
     q->cache = false;
     q->window = 0;
-    q->revive_seq = loop_schedule(&r->loop,
-                                  mx_add(loop_now(&r->loop), cfg_of(r, dq)->minimal_backoff_time),
-                                  EV_REVIVE, dq);
+    q->revive_seq = loop_schedule_after(&r->loop, cfg_of(r, dq)->minimal_backoff_time,
+                                        EV_REVIVE, dq);
     while (q->head != MX_NONE) {
         uint32_t m = q->head;
         q->head = msg_at(r, m)->next;

@@ -107,7 +107,7 @@ void scache_put(struct run *r, uint32_t inst, uint32_t c)
     mx_time ttl = cfg->smtp_connection_cache_time_limit;
     if (ttl > cfg->connection_cache_ttl_limit)
         ttl = cfg->connection_cache_ttl_limit;
-    uint64_t seq = loop_schedule(&r->loop, mx_add(now, ttl), EV_CONN_IDLE, c);
+    uint64_t seq = loop_schedule_after(&r->loop, ttl, EV_CONN_IDLE, c);
     conn_at(r, c)->idle_seq = seq;
 }
 

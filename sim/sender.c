@@ -227,14 +227,19 @@ static void reuse(struct run *r, uint32_t m, uint32_t c)
 static bool next_hop(struct run *r, uint32_t m);
 
 /* An attempt failed; its outcome is known after wait (0: at once, the loop goes
- * on). Returns true if the message now waits for EV_CONNECT_FAIL. */
-static bool failed_after(struct run *r, uint32_t m, enum trace_outcome oc, mx_time wait)
+ * on). fixed: wait is a configured timeout, not a draw, so its timer can wait in
+ * the loop's FIFO of that delay. Returns true if the message now waits for
+ * EV_CONNECT_FAIL. */
+static bool failed_after(struct run *r, uint32_t m, enum trace_outcome oc, mx_time wait,
+                         bool fixed)
 {
     struct msg *mp = msg_at(r, m);
     host_failed(r, mp->inst, mp->try_addr[mp->i_try - 1]);
     if (wait > 0) { /* traced when it fires */
         mp->pending = (uint8_t)oc;
-        mp->wait_seq = loop_schedule(&r->loop, mx_add(loop_now(&r->loop), wait), EV_CONNECT_FAIL, m);
+        mp->wait_seq = fixed ? loop_schedule_after(&r->loop, wait, EV_CONNECT_FAIL, m)
+                             : loop_schedule(&r->loop, mx_add(loop_now(&r->loop), wait),
+                                             EV_CONNECT_FAIL, m);
         return true;
     }
     trace(r, m, oc, mp->try_addr[mp->i_try - 1], loop_now(&r->loop));
@@ -265,28 +270,28 @@ static void try_next(struct run *r, uint32_t m)
         case CONNECT_SESSION:
             return;
         case CONNECT_QUEUED: /* R63: connected, waiting for the greeting */
-            mp->wait_seq = loop_schedule(&r->loop, mx_add(now, c->smtp_helo_timeout),
-                                         EV_GREETING_TIMEOUT, m);
+            mp->wait_seq = loop_schedule_after(&r->loop, c->smtp_helo_timeout,
+                                               EV_GREETING_TIMEOUT, m);
             return;
         case CONNECT_TIMEOUT: /* R19 */
             mp->flags |= MSG_PAID_TIMEOUT;
-            failed_after(r, m, TR_TIMEOUT, c->smtp_connect_timeout);
+            failed_after(r, m, TR_TIMEOUT, c->smtp_connect_timeout, true);
             return;
         case CONNECT_MUTE: /* R20: connected; the greeting never comes */
             mp->flags |= MSG_PAID_TIMEOUT;
-            failed_after(r, m, TR_GREETING_TIMEOUT, mx_add(rtt, c->smtp_helo_timeout));
+            failed_after(r, m, TR_GREETING_TIMEOUT, mx_add(rtt, c->smtp_helo_timeout), false);
             return;
         case CONNECT_REFUSED: /* R18 */
-            if (failed_after(r, m, TR_REFUSED, rtt))
+            if (failed_after(r, m, TR_REFUSED, rtt, false))
                 return;
             break;
         case CONNECT_TEMPFAIL: /* R21: 421: next address; never cached */
-            if (failed_after(r, m, TR_TEMPFAIL, rtt))
+            if (failed_after(r, m, TR_TEMPFAIL, rtt, false))
                 return;
             break;
         case CONNECT_REJECT: /* R22: skipped like a 4xx, or a bounce (R23, R36) */
             if (c->smtp_skip_5xx_greeting) {
-                if (failed_after(r, m, TR_REJECTED, rtt))
+                if (failed_after(r, m, TR_REJECTED, rtt, false))
                     return;
                 break;
             }

@@ -245,3 +245,80 @@ Test(evq, check_aborts_on_a_broken_heap, .signal = SIGABRT)
     evq_check(&q);
     evq_fini(&q);
 }
+
+/* Fixed-delay FIFOs beside the heap: a clocked mix of heap pushes, pushes a fixed
+ * delay ahead (over more distinct delays than there are FIFOs, so some go to the
+ * heap), pops and replace_tops, against the twin fed the same absolute times. Every
+ * event that leaves must match, seqs included: the FIFOs change the cost, never the
+ * order. */
+Test(evq, fixed_delay_fifos_match_sorted_twin)
+{
+    static const mx_time delay[] = {0, 3, 7, 7, 0, 30, 2, 9, 11, 13, 17, 19}; /* 10 distinct */
+    struct evq q;
+    struct evq_ref r;
+    evq_init(&q);
+    evq_ref_init(&r);
+    uint64_t s = 11, pops = 0, fifo_pushes = 0;
+    mx_time now = 0;
+    struct ev a, b;
+    size_t peak = 0;
+    for (uint64_t op = 0; op < 400000 || evq_len(&q); op++) {
+        uint64_t x = next_u64(&s);
+        unsigned pick = (unsigned)(x & 7);
+        if (op >= 400000 || ((op / 8000) % 2 == 1 && pick < 2))
+            pick = 5; /* draining */
+        if (evq_len(&q) == 0 && pick >= 5)
+            pick = 0;
+        uint32_t ref = (uint32_t)(x >> 32);
+        if (pick <= 1) { /* heap, at now + [0, 16) */
+            mx_time t = now + (mx_time)((x >> 8) & 15);
+            cr_assert_eq(evq_push(&q, t, 1, ref, NULL), MX_OK);
+            cr_assert_eq(evq_ref_push(&r, t, 1, ref), MX_OK);
+        } else if (pick <= 4) { /* a fixed delay */
+            mx_time d = delay[(x >> 8) % MX_ARRAY_LEN(delay)];
+            uint64_t seq;
+            cr_assert_eq(evq_push_after(&q, now, d, 2, ref, &seq), MX_OK);
+            cr_assert_eq(evq_ref_push(&r, now + d, 2, ref), MX_OK);
+            cr_assert_eq(seq, r.next_seq - 1);
+            fifo_pushes++;
+        } else if (pick <= 6) {
+            cr_assert(evq_pop(&q, &a));
+            cr_assert(evq_ref_pop(&r, &b));
+            assert_same_ev(&a, &b, op);
+            now = a.t;
+            pops++;
+        } else { /* a handler's first follow-up replaces its own event */
+            a = *evq_peek(&q);
+            now = a.t;
+            mx_time t = now + (mx_time)((x >> 8) & 15);
+            uint64_t seq = evq_replace_top(&q, t, 3, ref);
+            cr_assert(evq_ref_pop(&r, &b));
+            assert_same_ev(&a, &b, op);
+            cr_assert_eq(evq_ref_push(&r, t, 3, ref), MX_OK);
+            cr_assert_eq(seq, r.next_seq - 1);
+            pops++;
+        }
+        cr_assert_eq(evq_len(&q), r.n);
+        if (evq_len(&q) > peak)
+            peak = evq_len(&q);
+        if (op % 4096 == 0)
+            evq_check(&q);
+    }
+    cr_assert_eq(q.n_fifo, EVQ_FIFOS, "every FIFO claimed, the rest went to the heap");
+    cr_assert_gt(peak, 1000, "peak queue length %zu", peak);
+    cr_assert_gt(pops, 100000);
+    cr_assert_gt(fifo_pushes, 100000);
+    evq_ref_fini(&r);
+    evq_fini(&q);
+}
+
+Test(evq, check_aborts_on_an_unordered_fifo, .signal = SIGABRT)
+{
+    struct evq q;
+    evq_init(&q);
+    evq_push_after(&q, 0, 5, 0, 0, NULL);
+    evq_push_after(&q, 1, 5, 0, 1, NULL);
+    q.fifo[0].a[1].t = 4; /* before its predecessor */
+    evq_check(&q);
+    evq_fini(&q);
+}

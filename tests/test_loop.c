@@ -251,3 +251,60 @@ Test(loop, scheduling_before_now_aborts, .signal = SIGABRT)
     loop_schedule(&l, 99, 0, 0);
     loop_fini(&l);
 }
+
+/* Kind 4 records, then while ref > 0 schedules ref - 1 a fixed delay ahead (0, 5 or
+ * 10: the loop's FIFOs) and a plain event 0 to 3 ahead (the heap). ctx->after picks
+ * loop_schedule_after or loop_schedule at now + delay for the first. */
+struct fixed_trace {
+    struct trace tr;
+    bool after;
+};
+
+static void record_fixed(void *ctx, const struct ev *ev)
+{
+    struct fixed_trace *ft = ctx;
+    struct loop *l = ft->tr.l;
+    record(&ft->tr, ev);
+    if (ev->ref == 0)
+        return;
+    mx_time d = (mx_time)(ev->ref % 3) * 5;
+    if (ft->after)
+        loop_schedule_after(l, d, 4, ev->ref - 1);
+    else
+        loop_schedule(l, loop_now(l) + d, 4, ev->ref - 1);
+    loop_schedule(l, loop_now(l) + (mx_time)(ev->ref % 4), 0, 1000 + ev->ref);
+}
+
+static void run_fixed(struct fixed_trace *ft, struct loop *l, bool after)
+{
+    loop_init(l);
+    *ft = (struct fixed_trace){.tr = {.l = l}, .after = after};
+    loop_on(l, 0, record, &ft->tr);
+    loop_on(l, 4, record_fixed, ft);
+    loop_schedule(l, 0, 4, 20);
+    loop_schedule(l, 0, 0, 999);
+    loop_schedule(l, 7, 0, 998);
+    cr_assert_eq(loop_run(l, MX_TIME_MAX), MX_OK);
+    cr_assert(loop_idle(l));
+}
+
+Test(loop, schedule_after_runs_in_the_order_of_schedule)
+{
+    /* The FIFOs change what an event costs, never when it runs: the same script with
+     * loop_schedule_after and with loop_schedule(now + delay) runs the same events,
+     * seqs included. */
+    struct loop l1, l2;
+    struct fixed_trace a, b;
+    run_fixed(&a, &l1, true);
+    run_fixed(&b, &l2, false);
+    cr_assert_eq(a.tr.n, 43);
+    cr_assert_eq(a.tr.n, b.tr.n);
+    for (size_t k = 0; k < a.tr.n; k++)
+        cr_assert(a.tr.e[k].t == b.tr.e[k].t && a.tr.e[k].seq == b.tr.e[k].seq &&
+                      a.tr.e[k].kind == b.tr.e[k].kind && a.tr.e[k].ref == b.tr.e[k].ref,
+                  "event %zu: (t %lld, ref %u) against (t %lld, ref %u)", k,
+                  (long long)a.tr.e[k].t, a.tr.e[k].ref, (long long)b.tr.e[k].t, b.tr.e[k].ref);
+    cr_assert_gt(l1.q.n_fifo, 0);
+    loop_fini(&l1);
+    loop_fini(&l2);
+}
