@@ -48,6 +48,7 @@ static const char usage_main[] =
 static const char usage_run[] =
     "usage: mxsim run SCENARIO [-o DIR] [--seed N] [--replications N] [--set KEY=VALUE]...\n"
     "                 [--trace] [--plot] [--reproducible] [--max-events N]\n"
+    "                 [--max-memory SIZE] [--point P] [--replication R]\n"
     "\n"
     "Runs SCENARIO (an INI file, docs/scenario.md) and writes into DIR:\n"
     "  summary.csv   one row per replication: messages, delivered, delays, ...\n"
@@ -70,6 +71,7 @@ static const char usage_run[] =
     "  --reproducible      write 0 as wall_seconds, so the same seed gives byte-identical\n"
     "                      files (for golden-file tests)\n"
     "  --max-events N      stop a replication after N events (exit 3)\n"
+    "  --max-memory SIZE   stop when resident memory passes SIZE (512M, 4G; exit 3)\n"
     "  --point P           a sweep's point P: its values and its streams (mxsim sweep)\n"
     "  --replication R     run only replication R (its streams): one row of a sweep\n";
 
@@ -245,6 +247,24 @@ static int keep_scenario(const char *scenario, const char *dir, struct mx_err *e
     return rc == MX_OK ? out_close(&o, err) : rc;
 }
 
+/* "512M", "2G", "1048576": bytes, with K, M, G or T (powers of 1024). */
+static int parse_size(const char *v, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (*v < '0' || *v > '9')
+        return -1;
+    double x = strtod(v, &end);
+    double mult = *end == 'K' ? 1024.0 : *end == 'M' ? 1048576.0 : *end == 'G' ? 1073741824.0
+                : *end == 'T' ? 1099511627776.0 : 1.0;
+    if (mult > 1)
+        end++;
+    if (*end || errno || !(x * mult >= 1048576.0) || x * mult > 1e18)
+        return -1;
+    *out = (uint64_t)(x * mult);
+    return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     const char *scenario = NULL, *sets[MAX_SETS];
@@ -262,12 +282,17 @@ static int cmd_run(int argc, char **argv)
         }
         if (strcmp(a, "-o") == 0 || strcmp(a, "--seed") == 0 || strcmp(a, "--set") == 0 ||
             strcmp(a, "--replications") == 0 || strcmp(a, "--max-events") == 0 ||
-            strcmp(a, "--point") == 0 || strcmp(a, "--replication") == 0) {
+            strcmp(a, "--point") == 0 || strcmp(a, "--replication") == 0 ||
+            strcmp(a, "--max-memory") == 0) {
             if (need_value(argc, argv, i, "run"))
                 return 2;
             const char *v = argv[++i];
             long n;
-            if (strcmp(a, "--point") == 0) {
+            if (strcmp(a, "--max-memory") == 0) {
+                if (parse_size(v, &o.max_memory) != 0)
+                    return bad_arg("run", "--max-memory: expected a size of at least 1M such as "
+                                          "512M or 4G, got \"%s\"", v);
+            } else if (strcmp(a, "--point") == 0) {
                 if (parse_seed(v, &point) != 0)
                     return bad_arg("run", "--point: expected a whole number, got \"%s\"", v);
                 have_point = true;
@@ -305,7 +330,8 @@ static int cmd_run(int argc, char **argv)
         } else if (a[0] == '-' && a[1]) {
             static const char *const opts[] = {"-o", "--seed", "--replications", "--set",
                                                "--reproducible", "--max-events", "--plot",
-                                               "--trace", "--help", "--point", "--replication"};
+                                               "--trace", "--help", "--point", "--replication",
+                                               "--max-memory"};
             return unknown_option("run", a, opts, MX_ARRAY_LEN(opts));
         } else if (!scenario) {
             scenario = a;
@@ -363,7 +389,8 @@ static int cmd_run(int argc, char **argv)
 
 static const char usage_sweep[] =
     "usage: mxsim sweep SCENARIO [-o DIR] [-j N] [--shard K/N] [--set KEY=VALUE]...\n"
-    "                   [--seed N] [--reproducible] [--max-events N] [--plot]\n"
+    "                   [--seed N] [--reproducible] [--max-events N] [--max-memory SIZE]\n"
+    "                   [--plot]\n"
     "       mxsim sweep SCENARIO --print-run POINT/REPLICATION [--set KEY=VALUE]...\n"
     "\n"
     "Runs every point of the scenario's grid (values written ${a, b, c},\n"
@@ -385,6 +412,7 @@ static const char usage_sweep[] =
     "  --seed N            overrides [simulation] seed\n"
     "  --reproducible      write 0 as wall_seconds\n"
     "  --max-events N      stop a run after N events (it counts as failed)\n"
+    "  --max-memory SIZE   stop a run whose process passes SIZE resident (512M, 4G)\n"
     "  --plot              then draw the charts (mxsim plot DIR)\n"
     "  --print-run P/R     print the mxsim run command for point P, replication R, and\n"
     "                      exit\n";
@@ -424,12 +452,17 @@ static int cmd_sweep(int argc, char **argv)
         }
         if (strcmp(a, "-o") == 0 || strcmp(a, "-j") == 0 || strcmp(a, "--shard") == 0 ||
             strcmp(a, "--set") == 0 || strcmp(a, "--seed") == 0 ||
-            strcmp(a, "--max-events") == 0 || strcmp(a, "--print-run") == 0) {
+            strcmp(a, "--max-events") == 0 || strcmp(a, "--print-run") == 0 ||
+            strcmp(a, "--max-memory") == 0) {
             if (need_value(argc, argv, i, "sweep"))
                 return 2;
             const char *v = argv[++i];
             long n;
-            if (strcmp(a, "-o") == 0) {
+            if (strcmp(a, "--max-memory") == 0) {
+                if (parse_size(v, &o.max_memory) != 0)
+                    return bad_arg("sweep", "--max-memory: expected a size of at least 1M such "
+                                            "as 512M or 4G, got \"%s\"", v);
+            } else if (strcmp(a, "-o") == 0) {
                 o.out_dir = v;
             } else if (strcmp(a, "-j") == 0) {
                 if (units_parse_int(v, 1, 256, &n, &err))
@@ -464,7 +497,7 @@ static int cmd_sweep(int argc, char **argv)
         } else if (a[0] == '-' && a[1]) {
             static const char *const opts[] = {"-o", "-j", "--shard", "--set", "--seed",
                                                "--reproducible", "--max-events", "--plot",
-                                               "--print-run", "--help"};
+                                               "--print-run", "--help", "--max-memory"};
             return unknown_option("sweep", a, opts, MX_ARRAY_LEN(opts));
         } else if (!scenario) {
             scenario = a;

@@ -1,7 +1,10 @@
 /* loop.c -- see loop.h. */
 #include "loop.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 void loop_init(struct loop *l)
 {
@@ -46,6 +49,26 @@ uint64_t loop_schedule_after(struct loop *l, mx_time delay, uint32_t kind, uint3
     return seq;
 }
 
+uint64_t loop_rss(void)
+{
+    /* /proc/self/statm: size, resident, ... in pages; read with one read(2), as
+     * this runs every LOOP_MEMORY_EVERY events */
+    char buf[128];
+    int fd = open("/proc/self/statm", O_RDONLY);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    unsigned long long size, resident;
+    if (sscanf(buf, "%llu %llu", &size, &resident) != 2)
+        return 0;
+    long page = sysconf(_SC_PAGESIZE);
+    return (uint64_t)resident * (uint64_t)(page > 0 ? page : 4096);
+}
+
 int loop_run(struct loop *l, mx_time until)
 {
     struct ev ev;
@@ -57,6 +80,11 @@ int loop_run(struct loop *l, mx_time until)
             return MX_ELIMIT;
         if ((l->events & 1023) == 0 && l->interrupt && *l->interrupt)
             return MX_EINTR;
+        if ((l->events & (LOOP_MEMORY_EVERY - 1)) == 0 && l->max_rss &&
+            loop_rss() > l->max_rss) {
+            l->over_memory = true;
+            return MX_ELIMIT;
+        }
         if ((l->events & (LOOP_PROGRESS_EVERY - 1)) == 0 && l->events && l->progress)
             l->progress(l->progress_ctx, l);
         ev = *top; /* the handler's copy: its slot in the heap may be reused */

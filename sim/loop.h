@@ -26,6 +26,7 @@ typedef void (*loop_handler)(void *ctx, const struct ev *ev);
 
 #define LOOP_MAX_KINDS 16
 #define LOOP_PROGRESS_EVERY (UINT64_C(1) << 20)
+#define LOOP_MEMORY_EVERY (UINT64_C(1) << 16) /* events between checks of max_rss */
 
 struct loop {
     struct evq q;
@@ -33,6 +34,8 @@ struct loop {
     uint64_t events; /* handlers run, stale ones included */
     uint64_t stale;  /* events whose owner had moved on */
     uint64_t max_events; /* 0 = no limit */
+    uint64_t max_rss;    /* bytes of resident memory (--max-memory); 0 = no limit */
+    bool over_memory;    /* loop_run returned MX_ELIMIT for max_rss */
     bool nomem;      /* a schedule failed: the run stops with MX_ENOMEM */
     bool stop;       /* set by a handler: loop_run returns after this event */
     /* While a handler runs, its event is still the heap's top, consumed but not yet
@@ -48,6 +51,9 @@ struct loop {
     loop_handler handler[LOOP_MAX_KINDS];
     void *ctx[LOOP_MAX_KINDS];
 };
+
+/* The process's resident memory in bytes (/proc/self/statm), 0 if unknown. */
+uint64_t loop_rss(void);
 
 void loop_init(struct loop *l);
 void loop_fini(struct loop *l);

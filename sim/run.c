@@ -273,6 +273,11 @@ int run_exec(struct run *r, struct mx_err *err)
     if (rc == MX_ENOMEM)
         return mx_fail(err, rc, "out of memory at simulated time %.3f s",
                        mx_time_to_s(loop_now(&r->loop)));
+    if (rc == MX_ELIMIT && r->loop.over_memory)
+        return mx_fail(err, rc, "stopped: resident memory %.0f MiB passed --max-memory %.0f MiB "
+                       "at simulated time %.3f s, after %llu events",
+                       (double)loop_rss() / 1048576.0, (double)r->loop.max_rss / 1048576.0,
+                       mx_time_to_s(loop_now(&r->loop)), (unsigned long long)r->loop.events);
     if (rc == MX_ELIMIT)
         return mx_fail(err, rc, "stopped after %llu events (--max-events) at simulated time %.3f s",
                        (unsigned long long)r->loop.events, mx_time_to_s(loop_now(&r->loop)));

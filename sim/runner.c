@@ -367,6 +367,7 @@ int runner_one(const struct scenario *s, const struct runner_opts *o, uint64_t s
     int rc = run_init(&r, s, seed, s->point, (uint64_t)rep, err);
     if (rc == MX_OK) {
         r.loop.max_events = o->max_events;
+        r.loop.max_rss = o->max_memory;
         r.loop.interrupt = o->interrupt;
         r.loop.progress = o->progress;
         r.loop.progress_ctx = o->progress_ctx;

@@ -27,6 +27,7 @@ struct runner_opts {
     bool reproducible;     /* write 0 as wall_seconds, so files are byte-identical */
     bool trace;            /* write trace.csv: every connection attempt and outcome */
     uint64_t max_events;   /* per replication; 0 = no limit */
+    uint64_t max_memory;   /* bytes of resident memory; 0 = no limit */
     /* Set by a signal handler: the run stops between events, writing nothing. */
     const volatile sig_atomic_t *interrupt;
     /* Called now and then between events (cli prints progress on a terminal). */

@@ -163,7 +163,7 @@ static void child(struct sweep *w, uint64_t run, int fd)
     struct run_server_result *servers = calloc(w->n_servers + 1, sizeof *servers);
     struct reply r = {0};
     struct runner_opts ro = {.reproducible = w->o->reproducible, .max_events = w->o->max_events,
-                             .interrupt = w->o->interrupt};
+                             .max_memory = w->o->max_memory, .interrupt = w->o->interrupt};
     r.res.server = servers;
     r.status = servers ? runner_one(s, &ro, w->seed, rep, NULL, NULL, &r.res, NULL, &r.wall, &r.err)
                        : mx_fail(&r.err, MX_ENOMEM, "out of memory");

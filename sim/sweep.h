@@ -33,6 +33,7 @@ struct sweep_opts {
     uint64_t seed;             /* overrides [simulation] seed when have_seed */
     bool reproducible;         /* wall_seconds 0 */
     uint64_t max_events;       /* per run; 0 = no limit */
+    uint64_t max_memory;       /* bytes of resident memory per run; 0 = no limit */
     const volatile sig_atomic_t *interrupt;
     FILE *log;                 /* failed runs, and progress if progress; NULL: quiet */
     bool progress;

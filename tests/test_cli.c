@@ -144,6 +144,27 @@ Test(cli, event_limit_stops_with_exit_3_and_no_output)
     cr_assert_neq(stat("/tmp/mxsim-limit/timeseries.csv", &st), 0);
 }
 
+/* --max-memory: a process past the limit stops between events with exit 3, a
+ * message saying so, and no output; a bad size is exit 2. (1 MiB: less than any
+ * process resides in, so the first check, at event 0, stops it.) */
+Test(cli, memory_limit_stops_with_exit_3_and_no_output)
+{
+    char err[2048];
+    cr_assert_eq(sh(MXSIM_BINARY " run " SCEN "seed000-spread.ini --max-memory 1M "
+                    "-o /tmp/mxsim-memlimit", err), 3);
+    cr_assert(strncmp(err, "mxsim: stopped: resident memory ", 32) == 0, "%s", err);
+    cr_assert(strstr(err, " MiB passed --max-memory 1 MiB at simulated time 0.000 s, after 0 "
+                          "events\n"), "%s", err);
+    struct stat st;
+    cr_assert_neq(stat("/tmp/mxsim-memlimit/summary.csv", &st), 0);
+    cr_assert_eq(sh(MXSIM_BINARY " run " SCEN "seed000-spread.ini --max-memory 4G "
+                    "--set simulation.duration=1m --replications 1 -o /tmp/mxsim-memlimit", err),
+                 0, "%s", err);
+    cr_assert_eq(sh(MXSIM_BINARY " run " SCEN "seed000-spread.ini --max-memory 10k", err), 2);
+    cr_assert_str_eq(err, "mxsim run: --max-memory: expected a size of at least 1M such as 512M "
+                          "or 4G, got \"10k\"\n(see: mxsim help run)\n");
+}
+
 Test(cli, help_and_version_exit_0)
 {
     cr_assert_eq(sh(MXSIM_BINARY " help", NULL), 0);
