@@ -9,38 +9,9 @@
 
 #include <criterion/criterion.h>
 
+#include "cli_util.h"
+
 #define SCEN MXSIM_SOURCE_DIR "/scenarios/"
-
-/* Runs a shell command; returns its exit code and its stderr (first 2 KiB). */
-static int sh(const char *cmd, char *err_out)
-{
-    char full[4096], path[] = "/tmp/mxsim-cli-stderr-XXXXXX";
-    int fd = mkstemp(path); /* tests run in parallel processes: one file each */
-    cr_assert(fd >= 0);
-    close(fd);
-    snprintf(full, sizeof full, "%s 2>%s >/dev/null", cmd, path);
-    int st = system(full);
-    if (err_out) {
-        FILE *f = fopen(path, "r");
-        size_t n = f ? fread(err_out, 1, 2047, f) : 0;
-        err_out[n] = '\0';
-        if (f)
-            fclose(f);
-    }
-    unlink(path);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "cannot open %s", path);
-    static char buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return strdup(buf);
-}
 
 /* Same scenario and seed: byte-identical files (wall_seconds zeroed). */
 Test(cli, same_seed_gives_byte_identical_csvs)
@@ -138,7 +109,7 @@ Test(cli, event_limit_stops_with_exit_3_and_no_output)
     cr_assert_eq(sh(MXSIM_BINARY " run " SCEN "seed000-spread.ini --max-events 1000 "
                     "-o /tmp/mxsim-limit", err), 3);
     cr_assert_str_eq(err, "mxsim: stopped after 1000 events (--max-events) at simulated time "
-                          "17.522 s\n");
+                          "17.601 s\n");
     struct stat st;
     cr_assert_neq(stat("/tmp/mxsim-limit/summary.csv", &st), 0);
     cr_assert_neq(stat("/tmp/mxsim-limit/timeseries.csv", &st), 0);

@@ -8,6 +8,7 @@
 
 #include <criterion/criterion.h>
 
+#include "cli_util.h"
 #include "grid.h"
 #include "scen.h"
 
@@ -184,12 +185,8 @@ static int load(const char *line10, const char *const *sets, size_t n, uint64_t 
     fclose(f);
     struct mx_err err = {0};
     int rc = scen_load_point(path, sets, n, point, s, &err);
-    if (rc != MX_OK) {
-        char buf[600];
-        mx_err_format(&err, buf, sizeof buf);
-        const char *rest = strncmp(buf, path, strlen(path)) == 0 ? buf + strlen(path) : buf;
-        sprintf(msg, "S%s", rest);
-    }
+    if (rc != MX_OK)
+        err_as_s(&err, path, msg);
     unlink(path);
     return rc;
 }

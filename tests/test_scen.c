@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <gsl/gsl_errno.h>
 
+#include "cli_util.h"
 #include "scen.h"
 #include "zone.h"
 
@@ -51,13 +52,8 @@ static int load(const char *text, const char *const *sets, size_t n, struct scen
     struct mx_err err = {0};
     const char *path = write_tmp(text);
     int rc = scen_load(path, sets, n, s, &err);
-    if (rc != MX_OK) {
-        char buf[600];
-        mx_err_format(&err, buf, sizeof buf);
-        /* replace the random path by "S" so messages can be compared exactly */
-        const char *rest = strncmp(buf, path, strlen(path)) == 0 ? buf + strlen(path) : buf;
-        sprintf(msg, "S%s", rest);
-    }
+    if (rc != MX_OK)
+        err_as_s(&err, path, msg);
     unlink(path);
     return rc;
 }

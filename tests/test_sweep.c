@@ -10,41 +10,12 @@
 
 #include <criterion/criterion.h>
 
+#include "cli_util.h"
+
 #define GATE MXSIM_SOURCE_DIR "/scenarios/ci-gate.ini"
 /* 8 points x 2 replications of 5 minutes: 16 short runs */
 #define SETS " --set simulation.duration=5m --set simulation.replications=2"
 #define SHORT SETS " --reproducible"
-
-/* Runs a shell command; its exit code; stderr (first 4 KiB) into err_out. */
-static int sh(const char *cmd, char *err_out)
-{
-    char full[4096], path[] = "/tmp/mxsim-sweep-stderr-XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert(fd >= 0);
-    close(fd);
-    snprintf(full, sizeof full, "%s 2>%s >/dev/null", cmd, path);
-    int st = system(full);
-    if (err_out) {
-        FILE *f = fopen(path, "r");
-        size_t n = f ? fread(err_out, 1, 4095, f) : 0;
-        err_out[n] = '\0';
-        if (f)
-            fclose(f);
-    }
-    unlink(path);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "cannot open %s", path);
-    static char buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return strdup(buf);
-}
 
 static size_t lines(const char *text)
 {
@@ -72,7 +43,7 @@ static void same_files(const char *a, const char *b)
 /* The guarantee of sweeps: however the runs are spread, the same bytes. */
 Test(sweep, j1_j2_and_merged_shards_are_byte_identical, .timeout = 600)
 {
-    char err[4096];
+    char err[2048];
     system("rm -rf /tmp/mxsim-sw-j1 /tmp/mxsim-sw-j2 /tmp/mxsim-sw-s1 /tmp/mxsim-sw-s2 "
            "/tmp/mxsim-sw-s3 /tmp/mxsim-sw-m");
     cr_assert_eq(sh(MXSIM_BINARY " sweep " GATE SHORT " -j 1 -o /tmp/mxsim-sw-j1", err), 0, "%s",
@@ -130,7 +101,7 @@ Test(sweep, j1_j2_and_merged_shards_are_byte_identical, .timeout = 600)
  * take the directory. The printed command reproduces a row bit for bit. */
 Test(sweep, a_dead_run_is_reported_and_its_command_reproduces_a_row, .timeout = 300)
 {
-    char err[4096];
+    char err[2048];
     system("rm -rf /tmp/mxsim-sw-kill /tmp/mxsim-sw-one");
     cr_assert_eq(sh("MXSIM_TEST_KILL_RUN=3 " MXSIM_BINARY " sweep " GATE SHORT
                     " -j 2 -o /tmp/mxsim-sw-kill", err), 3, "%s", err);
@@ -171,7 +142,7 @@ Test(sweep, a_dead_run_is_reported_and_its_command_reproduces_a_row, .timeout = 
  * its JUnit report validates against the schema CI servers read. */
 Test(sweep, run_check_and_junit_on_a_sweep, .timeout = 300)
 {
-    char err[4096];
+    char err[2048];
     cr_assert_eq(sh(MXSIM_BINARY " run " GATE " -o /tmp/mxsim-sw-run", err), 2);
     cr_assert_str_eq(err, "mxsim run: " GATE " is a sweep of 8 points: run them all with mxsim "
                           "sweep, or one with --point P (0 to 7)\n");
@@ -208,7 +179,7 @@ Test(sweep, run_check_and_junit_on_a_sweep, .timeout = 300)
  * then merge; the same bytes as one sweep. */
 Test(sweep, gnu_parallel_recipe, .timeout = 300)
 {
-    char err[4096];
+    char err[2048];
     system("rm -rf /tmp/mxsim-par");
     cr_assert_eq(sh("command -v parallel", err), 0, "GNU parallel is not installed "
                     "(analysis/install-deps.sh installs it)");

@@ -1,0 +1,59 @@
+/* cli_util.h -- helpers for tests that run the mxsim binary as a user does, and
+ * compare its messages exactly. Included by tests/test_*.c only. */
+#ifndef MXSIM_TEST_CLI_UTIL_H
+#define MXSIM_TEST_CLI_UTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "mx.h"
+
+/* Runs a shell command; returns its exit code, and its stderr (at most 2047 bytes)
+ * in err_out if not NULL (which must hold 2048). stdout is discarded. */
+static inline int sh(const char *cmd, char *err_out)
+{
+    char full[4096], path[] = "/tmp/mxsim-cli-stderr-XXXXXX";
+    int fd = mkstemp(path); /* tests run in parallel processes: one file each */
+    cr_assert(fd >= 0);
+    close(fd);
+    snprintf(full, sizeof full, "( %s ) 2>%s >/dev/null", cmd, path);
+    int st = system(full);
+    if (err_out) {
+        FILE *f = fopen(path, "r");
+        size_t n = f ? fread(err_out, 1, 2047, f) : 0;
+        err_out[n] = '\0';
+        if (f)
+            fclose(f);
+    }
+    unlink(path);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* A file's text (at most 1 MiB), malloc'd. */
+static inline char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert(f, "cannot open %s", path);
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return strdup(buf);
+}
+
+/* err formatted as one line, with the temporary scenario path replaced by "S"
+ * so that messages can be compared exactly. */
+static inline void err_as_s(const struct mx_err *err, const char *path, char *msg)
+{
+    char buf[600];
+    mx_err_format(err, buf, sizeof buf);
+    const char *rest = strncmp(buf, path, strlen(path)) == 0 ? buf + strlen(path) : buf;
+    sprintf(msg, "S%s", rest);
+}
+
+#endif
