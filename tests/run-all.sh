@@ -8,6 +8,9 @@ bash analysis/install-deps.sh
 cmake -S . -B build-ci -DMXSIM_CI=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-ci -j"$(nproc)"
 (cd build-ci && ctest --output-on-failure -j"$(nproc)")
+# analysis/slurm-sweep.sh on a throwaway single-node Slurm (slurmctld, slurmd and
+# munged of its own on localhost): shards merged on Slurm = one sweep (~1 min).
+MXSIM="$PWD/build-ci/mxsim" bash tests/slurm/run.sh
 # Real Postfix, nsd, unbound and smtp-sink on 127.0.9.0/24 against mxsim's
 # predictions (issue 9, docs/validation.md): about 5 minutes; fails loudly if it
 # cannot run.

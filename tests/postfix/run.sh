@@ -26,32 +26,11 @@ fail() { echo "tests/postfix/run.sh: FATAL: $*" >&2; exit 2; }
 [ "$(id -u)" -eq 0 ] || fail "must run as root (Postfix, nsd, nft and mount namespaces need it); not skipping"
 [ -x "$MXSIM" ] || fail "MXSIM=$MXSIM is not an executable mxsim (build it first, or set MXSIM)"
 
-missing=()
-for pkg in postfix nsd unbound nftables dnsutils python3; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-    echo "tests/postfix/run.sh: installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections \
-        || fail "debconf-set-selections failed"
-    # Installing nsd or unbound must not start the system's own copies (they
-    # could take port 53): forbid service starts for the install only, with
-    # Debian's policy-rc.d, unless the machine already has one.
-    policy=/usr/sbin/policy-rc.d
-    if [ ! -e "$policy" ]; then
-        printf '#!/bin/sh\n# tests/postfix/run.sh: no service starts while it installs\nexit 101\n' > "$policy"
-        chmod 755 "$policy"
-        trap 'rm -f "$policy"' EXIT
-    fi
-    apt-get update -qq || fail "apt-get update failed"
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-        || fail "apt-get install ${missing[*]} failed"
-    if grep -q "tests/postfix/run.sh" "$policy" 2>/dev/null; then
-        rm -f "$policy"
-        trap - EXIT
-    fi
-fi
+# Preseeded "No configuration": the package leaves no main.cf and starts nothing.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections \
+    || fail "debconf-set-selections failed"
+bash "$repo/tests/install-no-start.sh" postfix nsd unbound nftables dnsutils python3 \
+    || fail "installing postfix nsd unbound nftables dnsutils python3 failed"
 
 mkdir -p "$outdir"
 exec python3 "$here/harness.py" "$outdir" --mxsim "$MXSIM"
