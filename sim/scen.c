@@ -1285,6 +1285,10 @@ static void mta_defaults(struct section *sec)
         /* R48: exim's default retry rule ends at 4d; sendmail Timeout.queuereturn 5d */
         {"maximal_queue_lifetime", 4 * 86400 * MX_NS_PER_S, 5 * 86400 * MX_NS_PER_S},
     };
+    /* R19: smtp_connect_timeout = 0 turns Postfix's limit off, leaving the kernel's:
+     * Linux gives up on a SYN after 6 retries, 1 + 2 + ... + 64 = 127 s. */
+    if (snd->smtp_connect_timeout == 0)
+        snd->smtp_connect_timeout = 127 * MX_NS_PER_S;
     if (snd->mta != MTA_EXIM && snd->mta != MTA_SENDMAIL)
         return;
     for (size_t i = 0; i < MX_ARRAY_LEN(table); i++) {

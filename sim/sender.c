@@ -275,12 +275,15 @@ static void try_next(struct run *r, uint32_t m)
             return;
         case CONNECT_TIMEOUT: /* R19 */
             mp->flags |= MSG_PAID_TIMEOUT;
-            failed_after(r, m, TR_TIMEOUT, c->smtp_connect_timeout, true);
-            return;
+            if (failed_after(r, m, TR_TIMEOUT, c->smtp_connect_timeout, true))
+                return;
+            break; /* a zero wait: the next address at once */
         case CONNECT_MUTE: /* R20: connected; the greeting never comes */
             mp->flags |= MSG_PAID_TIMEOUT;
-            failed_after(r, m, TR_GREETING_TIMEOUT, mx_add(rtt, c->smtp_helo_timeout), false);
-            return;
+            if (failed_after(r, m, TR_GREETING_TIMEOUT, mx_add(rtt, c->smtp_helo_timeout),
+                             false))
+                return;
+            break;
         case CONNECT_REFUSED: /* R18 */
             if (failed_after(r, m, TR_REFUSED, rtt, false))
                 return;

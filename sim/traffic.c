@@ -34,7 +34,7 @@ static mx_time next_arrival(struct run *r, uint32_t t, mx_time from)
     struct traffic_rt *tr = &r->traffic[t];
     if (c->arrivals == ARRIVALS_TRACE) {
         struct series_row row;
-        bool got;
+        bool got = false; /* series_next leaves it alone when it fails */
         struct mx_err err = {0};
         if (series_next(tr->trace, &row, &got, &err) != MX_OK)
             r->loop.nomem = true; /* checked at load: only I/O or memory can fail here */

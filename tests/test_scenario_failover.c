@@ -259,3 +259,33 @@ Test(failover, transport_entry_overrides_relayhost)
     run_fini(&r);
     scen_free(s);
 }
+
+/* R19: smtp_connect_timeout = 0 is no limit of Postfix's own: the kernel's 127 s
+ * (6 SYN retries). And a zero greeting wait against a server that never greets
+ * moves on at once. Both used to leave every message waiting for no event
+ * (tests/fuzz/known-bugs/bug6-connect-timeout-0.ini). */
+Test(failover, zero_timeouts_still_fail_over)
+{
+    const char *sets[] = {"fault down.mode=blackhole", "sender s.smtp_connect_timeout=0"};
+    struct scenario *s = load_text(two_mx, sets, 2);
+    cr_assert_eq(s->senders[0].smtp_connect_timeout, 127 * MX_NS_PER_S);
+    struct run r;
+    struct run_result res;
+    run_one(&r, s, 0, &res);
+    cr_assert_gt(res.messages, 500);
+    cr_assert_eq(res.delivered, res.messages);
+    cr_assert_eq(res.server[1].accepted, res.delivered);
+    cr_assert_gt(res.delay_mean, 127.0); /* every message paid the kernel's 127 s */
+    run_fini(&r);
+    free(res.server);
+    scen_free(s);
+    const char *mute[] = {"fault down.mode=nogreet", "sender s.smtp_helo_timeout=0"};
+    s = load_text(two_mx, mute, 2);
+    run_one(&r, s, 0, &res);
+    cr_assert_eq(res.delivered, res.messages);
+    cr_assert_eq(res.server[1].accepted, res.delivered);
+    cr_assert_lt(res.delay_mean, 1.0);
+    run_fini(&r);
+    free(res.server);
+    scen_free(s);
+}

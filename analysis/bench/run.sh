@@ -13,7 +13,15 @@
 #   3. mxsim once at 1e7 (messages/s and memory at scale); peak RSS of every run via
 #      /usr/bin/time (the peer's grows with n: it keeps every delay in a list);
 #   4. the cross-check: mean delay of mxsim (20 replications x 1e6 messages, 95 % CI),
-#      of the peer (the 5 seeds at 1e6, and at 1e5), and of Erlang C (Wq + 1/mu).
+#      of the peer (the 5 seeds at 1e6, and at 1e5), and of Erlang C (Wq + 1/mu);
+#   5. (part "ref", issue 10) the reference failover scenario failover-ref.ini at three
+#      sizes of in-flight work, S, M, L (tens, ~1e3, ~1e5 pending events): the mean
+#      pending-event count of each (mxsim-pendprobe), then K alternating repetitions of
+#      mxsim, the bare hold loop on sim/evq.c at that pending count (mxsim-holdbench:
+#      pop + exponential + push, and replace-top) and (the first KP of them) the SimPy
+#      peer on the same model (--resource light); ratios of the medians and per triple;
+#   6. (part "mem", issue 10) peak RSS (/usr/bin/time -v) of mem-fast.ini at 1e6 and
+#      1e8 messages (traces off), and of 100,000 sender instances.
 #
 # Timing: mxsim's `wall_seconds` (summary.csv) times one replication (run set-up, event
 # loop, end-of-run checks, teardown) and the peer's `wall=` times sim.simulate(): both leave
@@ -29,7 +37,12 @@
 # measures another commit; REV=worktree builds the work tree as it is, in /tmp/benchbuild.
 #
 # Environment: REV (HEAD), BUILD (build dir), OUT (results dir, default /tmp/mxsim-bench),
-# K (5), PYTHON (/usr/bin/python3), PEER (/work/shared/peers/simpy_mx.py).
+# K (5), PYTHON (/usr/bin/python3), PEER (/work/shared/peers/simpy_mx.py),
+# PARTS ("mm4 ref mem": which parts; mm4 = steps 1 to 4), KP (3: peer runs per size in
+# part ref), HOLD_OPS (5000000: timed holds per holdbench run). mxsim-holdbench and
+# mxsim-pendprobe are built in $BUILD/analysis/bench/ (REV must be a commit whose
+# top-level CMakeLists.txt includes analysis/bench).
+# Time: part mm4 1.5 to 4 min, ref 3 to 6 min, mem 1 to 3 min on the 2-core VM.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -78,6 +91,12 @@ if [ ! -f "$BUILD/CMakeCache.txt" ]; then
 fi
 make -C "$BUILD" mxsim -j2 >/dev/null    # a no-op when up to date
 mkdir -p "$OUT"
+PARTS=${PARTS:-mm4 ref mem}
+want() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
+# The bench's own programs (analysis/bench/CMakeLists.txt, part of the top-level build).
+if want ref; then
+    make -C "$BUILD" mxsim-holdbench mxsim-pendprobe -j2 >/dev/null
+fi
 
 # --- helpers ----------------------------------------------------------------------------
 # col FILE NAME: column NAME of the last row of a CSV with a header line
@@ -124,8 +143,15 @@ peer_rows() {
     done
 }
 tags() { local k; for k in $(seq 1 "$K"); do printf '%s-%s ' "$1" "$k"; done; }
+med() { awk -v c="$2" '{print $c}' "$1" | median; }
+lo()  { awk -v c="$2" '{print $c}' "$1" | sort -g | head -1; }
+hi()  { awk -v c="$2" '{print $c}' "$1" | sort -g | tail -1; }
+fmt() { awk -v x="$1" 'BEGIN{ if (x >= 1e4) printf "%.3g", x; else printf "%.3f", x }'; }
+# shellcheck source=/dev/null
+OS=$(. /etc/os-release; echo "$PRETTY_NAME")
 
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+if want mm4; then
 
 # --- 1, 2. alternating repetitions at 1e5 and 1e6 ---------------------------------------
 for size in 1e5 1e6; do
@@ -151,18 +177,12 @@ echo "run.sh: cross-check, mxsim 20 replications x 1e6 messages ..." >&2
 run_mx xcheck 1 $DUR_1E6 --replications 20 --reproducible
 
 # --- speed table ------------------------------------------------------------------------
-med() { awk -v c="$2" '{print $c}' "$1" | median; }
-lo()  { awk -v c="$2" '{print $c}' "$1" | sort -g | head -1; }
-hi()  { awk -v c="$2" '{print $c}' "$1" | sort -g | tail -1; }
-fmt() { awk -v x="$1" 'BEGIN{ if (x >= 1e4) printf "%.3g", x; else printf "%.3f", x }'; }
 row() { # label rowsfile
     printf '| %s | %s | %s (%s to %s) | %s | %s | %s |\n' "$1" "$(fmt "$(med "$2" 1)")" \
         "$(fmt "$(med "$2" 2)")" "$(fmt "$(lo "$2" 2)")" "$(fmt "$(hi "$2" 2)")" \
         "$(fmt "$(med "$2" 3)")" "$(fmt "$(med "$2" 4)")" "$(hi "$2" 5)"
 }
 
-# shellcheck source=/dev/null
-OS=$(. /etc/os-release; echo "$PRETTY_NAME")
 echo
 echo "## mxsim vs the SimPy peer: 3 x M/M/4, lam 9.6/s, mu 1/s"
 echo
@@ -253,3 +273,149 @@ awk -F, 'NR==1{for(i=1;i<=NF;i++) if($i=="utilization") c=i; next} {u+=$c; n++}
     " (offered load lam/(3 c mu) = %.4f)\n", n, u/n, 9.6/3/4}' "$OUT/xcheck/servers.csv"
 printf -- '- mxsim host shares (mean of %s reps): mx0 %.4f, mx1 %.4f, mx2 %.4f (1/3 each, R11)\n' \
     "$MXN" "$(col "$P" share_mx0_mean)" "$(col "$P" share_mx1_mean)" "$(col "$P" share_mx2_mean)"
+
+fi # part mm4
+
+# --- 5. part ref: the reference failover scenario at three sizes (issue 10) --------------
+# Per size: mxsim --set values (failover-ref.ini's header) and the peer's options for the
+# same model (docs/performance.md states the mapping). Sizes S, M, L aim at tens, ~1e3 and
+# ~1e5 pending events; mxsim-pendprobe measures what each actually holds.
+KP=${KP:-3}
+HOLD_OPS=${HOLD_OPS:-5000000}
+REF=$HERE/failover-ref.ini
+ref_size() { # SIZE: sets REFSET (mxsim --set arguments), PEER_N, PEER_REF (peer options)
+    local rate pl st dur mtbf mttr lam svc cap pm pr s
+    case $1 in
+    S) rate=20; pl=100;     st='lognormal(400ms, 0.6)'; svc=0.479; dur=50000; mtbf=600; mttr=120
+       PEER_N=2e5 ;;
+    M) rate=2000; pl=2000;  st='lognormal(400ms, 0.6)'; svc=0.479; dur=500;   mtbf=100; mttr=20
+       PEER_N=2e5 ;;
+    L) rate=20000; pl=200000; st='lognormal(4s, 0.6)';  svc=4.79;  dur=100;   mtbf=20;  mttr=5
+       PEER_N=6e5 ;;
+    esac
+    REFSET=(--set "simulation.duration=${dur}s" --set "traffic inbound.rate=$rate/s"
+            --set "fault relay1-flaps.mtbf=${mtbf}s" --set "fault relay1-flaps.mttr=${mttr}s")
+    for s in relay1 relay2 relay3; do
+        REFSET+=(--set "server $s.process_limit=$pl" --set "server $s.session_time=$st")
+    done
+    PEER_REF=(--lam "$rate" --cap "$pl" --service "$svc" --randomize on --busy queue
+              --dns 0.02 --mtbf "$mtbf" --mttr "$mttr" --resource light --warmup 0)
+    PEER_DUR=$(awk -v n="$PEER_N" -v l="$rate" 'BEGIN{printf "%.3f", n / l}')
+}
+HOLD=$BUILD/analysis/bench/mxsim-holdbench
+PROBE=$BUILD/analysis/bench/mxsim-pendprobe
+if want ref; then
+for size in S M L; do
+    ref_size $size
+    echo "run.sh: reference scenario, size $size: pending events, then $K x (mxsim, hold" \
+         "loop, peer x $KP) ..." >&2
+    "$PROBE" "$REF" "${REFSET[@]}" >"$OUT/ref$size.probe"
+    # the same model over the peer's shorter run (its ramp-up weighs more there)
+    "$PROBE" "$REF" "${REFSET[@]}" --set "simulation.duration=${PEER_DUR}s" \
+        >"$OUT/ref$size.peerprobe"
+    NPEND=$(grep -o 'pending_mean=[0-9.]*' "$OUT/ref$size.probe" | cut -d= -f2)
+    NHOLD=$(awk -v x="$NPEND" 'BEGIN{n = int(x + 0.5); print n < 1 ? 1 : n}')
+    : >"$OUT/hold$size.rows"
+    for k in $(seq 1 "$K"); do
+        $TIME -f "%e %M" -o "$OUT/ref$size-$k.time" "$MXSIM" run "$REF" -o "$OUT/ref$size-$k" \
+            --seed "$k" "${REFSET[@]}" >/dev/null
+        "$HOLD" "$NHOLD" "$HOLD_OPS" "$k" >"$OUT/hold$size-$k.txt"
+        awk '{for(i=1;i<=NF;i++){split($i,kv,"="); v[kv[1]]=kv[2]}}
+             END{print v["pop_push_events_per_s"], v["replace_top_events_per_s"]}' \
+            "$OUT/hold$size-$k.txt" >>"$OUT/hold$size.rows"
+        if [ "$k" -le "$KP" ]; then
+            $TIME -f "%e %M" -o "$OUT/rpeer$size-$k.time" "$PYTHON" "$PEER" -n "$PEER_N" \
+                "${PEER_REF[@]}" --seed "$k" >"$OUT/rpeer$size-$k.txt"
+        fi
+    done
+    # shellcheck disable=SC2046
+    mx_rows $(tags "ref$size") >"$OUT/ref$size.rows"
+    # shellcheck disable=SC2046
+    peer_rows $(K=$KP tags "rpeer$size") >"$OUT/rpeer$size.rows"
+done
+
+echo
+echo "## Reference failover scenario at three sizes: mxsim, the bare heap, the SimPy peer"
+echo
+echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//');" \
+     "mxsim $WHAT; $(date -u +%Y-%m-%dT%H:%MZ). failover-ref.ini; medians of $K" \
+     "alternating runs (mxsim seeds 1 to $K, hold loop seeds 1 to $K, the peer seeds 1 to" \
+     "$KP); hold loop $HOLD_OPS timed holds per run. Load average before: $LOAD0; now:" \
+     "$(cut -d' ' -f1-3 /proc/loadavg)."
+echo
+echo "| size | pending events, mean (time-weighted; max) | mxsim messages | mxsim events/s | mxsim messages/s (min to max) | hold loop pop+push events/s | hold loop replace-top events/s | peer messages/s ($KP runs) | peer pending (mxsim twin over its run) | mxsim peak RSS KiB |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+for size in S M L; do
+    pf() { grep -o "$2=[0-9.]*" "$1" | cut -d= -f2; }
+    printf '| %s | %s (%s; %s) | %s | %s | %s (%s to %s) | %s | %s | %s | %s | %s |\n' "$size" \
+        "$(pf "$OUT/ref$size.probe" pending_mean)" "$(pf "$OUT/ref$size.probe" pending_tmean)" \
+        "$(pf "$OUT/ref$size.probe" pending_max)" "$(fmt "$(med "$OUT/ref$size.rows" 6)")" \
+        "$(fmt "$(med "$OUT/ref$size.rows" 3)")" "$(fmt "$(med "$OUT/ref$size.rows" 2)")" \
+        "$(fmt "$(lo "$OUT/ref$size.rows" 2)")" "$(fmt "$(hi "$OUT/ref$size.rows" 2)")" \
+        "$(fmt "$(med "$OUT/hold$size.rows" 1)")" "$(fmt "$(med "$OUT/hold$size.rows" 2)")" \
+        "$(fmt "$(med "$OUT/rpeer$size.rows" 2)")" "$(pf "$OUT/ref$size.peerprobe" pending_mean)" \
+        "$(hi "$OUT/ref$size.rows" 5)"
+done
+echo
+echo "| size | mxsim events/s / hold pop+push (target >= 0.4) | mxsim events/s / hold replace-top | median of the $K pairs' ratios (pop+push) | mxsim / peer messages/s (target >= 50) | median of the $KP pairs' ratios | mxsim events per message |"
+echo "|---|---|---|---|---|---|---|"
+for size in S M L; do
+    r1=$(paste -d' ' "$OUT/ref$size.rows" "$OUT/hold$size.rows" | awk '{print $3 / $8}' | median)
+    r2=$(head -n "$KP" "$OUT/ref$size.rows" | paste -d' ' - "$OUT/rpeer$size.rows" \
+        | awk '{print $2 / $9}' | median)
+    awk -v s="$size" -v me="$(med "$OUT/ref$size.rows" 3)" -v mm="$(med "$OUT/ref$size.rows" 2)" \
+        -v hp="$(med "$OUT/hold$size.rows" 1)" -v hr="$(med "$OUT/hold$size.rows" 2)" \
+        -v pm="$(med "$OUT/rpeer$size.rows" 2)" -v r1="$r1" -v r2="$r2" \
+        -v epm="$(awk '{print $7 / $6}' "$OUT/ref$size.rows" | median)" 'BEGIN{
+        printf "| %s | %.2f | %.2f | %.2f | %.1f | %.1f | %.2f |\n", s, me / hp, me / hr, r1,
+               mm / pm, r2, epm }'
+done
+echo
+echo "- targets (issue 10, at ~1e3 pending = size M, one core): >= 1e7 events/s and" \
+     ">= 2e6 messages/s; >= 0.4 x the bare heap loop; >= 50 x SimPy"
+echo "- per-run figures: $OUT/ref{S,M,L}.rows (loop_wall msgs/s events/s process_wall" \
+     "rss_kib messages events), hold{S,M,L}.rows (pop+push, replace-top events/s)," \
+     "rpeer{S,M,L}.rows, ref{S,M,L}.probe"
+fi # part ref
+
+# --- 6. part mem: memory at 1e6 and 1e8 messages; 100,000 sender instances ---------------
+# /usr/bin/time -v's "Maximum resident set size" (KiB). mem-fast.ini: 2 events per message.
+vrss() { awk -F': ' '/Maximum resident set size/{print $2}' "$1"; }
+vwall() { awk -F': ' '/Elapsed \(wall clock\)/{print $2}' "$1"; }
+if want mem; then
+    echo "run.sh: memory: mem-fast.ini at 1e6 and 1e8 messages, 100,000 instances ..." >&2
+    for n in 1e6 1e8; do
+        dur=1000s; [ $n = 1e8 ] && dur=100000s
+        $TIME -v -o "$OUT/mem$n.timev" "$MXSIM" run "$HERE/mem-fast.ini" -o "$OUT/mem$n" \
+            --set simulation.duration=$dur >/dev/null
+    done
+    for n in 1 100000; do
+        $TIME -v -o "$OUT/inst$n.timev" "$MXSIM" run "$ROOT/scenarios/seed000-failover.ini" \
+            -o "$OUT/inst$n" --reproducible --set simulation.replications=1 \
+            --set "sender internet.instances=$n" --set 'traffic inbound.rate=50/s' >/dev/null
+    done
+    echo
+    echo "## Memory (peak RSS, /usr/bin/time -v), traces off"
+    echo
+    echo "| run | messages | events | process wall | peak RSS KiB |"
+    echo "|---|---|---|---|---|"
+    for t in mem1e6 mem1e8 inst1 inst100000; do
+        case $t in
+        mem1e6) l="mem-fast.ini, 1e6 messages" ;;
+        mem1e8) l="mem-fast.ini, 1e8 messages" ;;
+        inst1) l="seed000-failover.ini, 50/s, 1 sender instance" ;;
+        inst100000) l="seed000-failover.ini, 50/s, 100,000 sender instances" ;;
+        esac
+        printf '| %s | %s | %s | %s | %s |\n' "$l" "$(col "$OUT/$t/summary.csv" messages)" \
+            "$(col "$OUT/$t/summary.csv" events)" "$(vwall "$OUT/$t.timev")" \
+            "$(vrss "$OUT/$t.timev")"
+    done
+    echo
+    awk -v a="$(vrss "$OUT/mem1e6.timev")" -v b="$(vrss "$OUT/mem1e8.timev")" \
+        -v c="$(vrss "$OUT/inst1.timev")" -v d="$(vrss "$OUT/inst100000.timev")" 'BEGIN{
+        printf "- RSS(1e8 messages) / RSS(1e6 messages) = %.3f (target <= 1.2): %s\n", b / a,
+               b <= 1.2 * a ? "met" : "NOT met"
+        printf "- 100,000 sender instances: %.1f MiB peak RSS (target <= 1024 MiB): %s;" \
+               " %.0f bytes per instance over the 1-instance run\n", d / 1024,
+               d <= 1048576 ? "met" : "NOT met", (d - c) * 1024 / 99999 }'
+fi # part mem

@@ -14,7 +14,8 @@
  * After a successful load, when the scenario is small enough (see run_ok), one
  * replication is built with run_init and run for at most FUZZ_MAX_EVENTS events,
  * with run_check's invariants asserted afterwards and run_result's figures checked
- * (check_result): odd-but-valid scenarios fuzz the model too. Every failed load
+ * (check_result), and no message may be left in flight once no event is pending
+ * (a lost event): odd-but-valid scenarios fuzz the model too. Every failed load
  * formats its error report (mx_err_format), which catches reports that point at
  * freed memory. MXSIM_FUZZ_VERBOSE=1 prints what became of each input.
  *
@@ -150,6 +151,14 @@ static void run_one(const struct scenario *s)
             fprintf(stderr, "fuzz_scen: run: rc %d, %llu events, %llu messages, t %.3f s\n", rc,
                     (unsigned long long)r.loop.events, (unsigned long long)r.totals.messages,
                     mx_time_to_s(loop_now(&r.loop)));
+        /* Every live message waits for an event (docs/architecture.md, "How a message
+         * flows", 6), directly or behind one that does: a run that ran out of events
+         * with messages still in flight has lost some (docs/robustness.md). */
+        if (rc == MX_OK && loop_idle(&r.loop) && r.msgs.live > 0) {
+            fprintf(stderr, "fuzz_scen: check failed: %u messages in flight, no event pending\n",
+                    (unsigned)r.msgs.live);
+            abort();
+        }
         if (rc == MX_OK || rc == MX_ELIMIT) {
             run_check(&r);
             struct run_result res = {0};

@@ -1,9 +1,9 @@
 #!/bin/sh
 # run.sh -- build the libFuzzer harnesses and run each for a bounded time.
 #
-#   tests/fuzz/run.sh [SECONDS] [scen|zone|all]     (default: 60 s each, all)
+#   tests/fuzz/run.sh [SECONDS] [scen|zone|series|all]     (default: 60 s each, all)
 #
-# Builds fuzz_scen and fuzz_zone into $OUT (default /tmp/mxsim-fuzz) from the
+# Builds fuzz_scen, fuzz_zone and fuzz_series into $OUT (default /tmp/mxsim-fuzz) from the
 # sources of sim/ (all but main.c), then runs each for SECONDS with a scratch
 # corpus in $OUT/corpus-NAME seeded from tests/fuzz/corpus/NAME (the repository's
 # corpus is only read). Crashes, leaks and timeouts land in $OUT/artifacts-NAME/;
@@ -18,6 +18,7 @@
 #   JOBS=N         libFuzzer -jobs/-workers (default 1)
 #   CC=clang-14    the compiler (needs libFuzzer: libclang-rt-14-dev)
 #   BUILD_ONLY=1   build, do not run
+#   SKIP_BUILD=1   run the harnesses already in $OUT (built by an earlier BUILD_ONLY=1)
 #   FUZZ_GUARD_DIRS=0  do not work around known bug 1 (README.md): without the
 #                  guard, fuzz_scen soon hangs on "zone = ." (a directory)
 set -eu
@@ -47,7 +48,11 @@ cflags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefin
  -I$sim $(pkg-config --cflags gsl inih ldns)"
 libs="$(pkg-config --libs gsl inih ldns) -lcsv -lm"
 
-# The project's objects once, shared by both harnesses.
+if [ -n "${SKIP_BUILD:-}" ] && [ -x "$OUT/fuzz_scen" ] && [ -x "$OUT/fuzz_zone" ] &&
+    [ -x "$OUT/fuzz_series" ]; then
+    echo "using the harnesses already built in $OUT"
+else
+# The project's objects once, shared by the harnesses.
 objs=""
 rm -rf "$OUT/obj"
 mkdir -p "$OUT/obj"
@@ -64,11 +69,14 @@ guard=""
 $CC $cflags $guard "$here/fuzz_scen.c" $objs $libs -o "$OUT/fuzz_scen"
 # shellcheck disable=SC2086
 $CC $cflags "$here/fuzz_zone.c" $objs $libs -o "$OUT/fuzz_zone"
-echo "built $OUT/fuzz_scen and $OUT/fuzz_zone from $sim"
+# shellcheck disable=SC2086
+$CC $cflags "$here/fuzz_series.c" $objs $libs -o "$OUT/fuzz_series"
+echo "built $OUT/fuzz_scen, $OUT/fuzz_zone and $OUT/fuzz_series from $sim"
+fi
 [ -n "${BUILD_ONLY:-}" ] && exit 0
 
 found=0
-for h in scen zone; do
+for h in scen zone series; do
     [ "$which" = all ] || [ "$which" = "$h" ] || continue
     corpus="$OUT/corpus-$h"
     art="$OUT/artifacts-$h"
