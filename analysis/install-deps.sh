@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what mxsim needs to build, test and plot, from Debian 12's packages only,
-# and only what is missing. Needs root when something is missing. libxml2-utils
-# (xmllint) and parallel serve the tests: the JUnit schema check, the GNU parallel
-# recipe of docs/sweeps.md.
+# and only what is missing. Needs root when something is missing. The last ones
+# serve the tests: libxml2-utils (xmllint: the JUnit schema check), parallel (the
+# GNU parallel recipe of docs/sweeps.md), valgrind (memcheck and the callgrind
+# guard), clang-14 and libclang-rt-14-dev (the libFuzzer harnesses).
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libgsl-dev libcsv-dev libinih-dev libldns-dev
-      libcriterion-dev gnuplot-nox libxml2-utils parallel)
+      libcriterion-dev gnuplot-nox libxml2-utils parallel valgrind clang-14
+      libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
