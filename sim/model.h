@@ -59,7 +59,8 @@ enum ev_kind {
 enum msg_flag {
     MSG_COUNTED = 1,
     MSG_PAID_TIMEOUT = 2,
-    MSG_SAVE = 4, /* cache its session (R37) */
+    MSG_SAVE = 4, /* cache its session (R37: the request's CONN_STORE) */
+    MSG_LOAD = 8, /* look for a cached session (R37, R38: the request's CONN_LOAD) */
 };
 
 /* A message in flight. Owned by sender.c; its prev/next links belong to whichever
@@ -136,7 +137,8 @@ struct dq { /* owned by qmgr.c: one per (instance, nexthop), R1 */
     bool exists;         /* deleted when empty (R29) */
     bool dead;           /* R32 */
     bool fresh;          /* the next failure cuts by 2 (R31) */
-    bool cache;          /* on-demand caching switched on (R37) */
+    bool cache_load;     /* R37: deliveries look in the cache (Postfix's CONN_LOAD) */
+    bool cache_store;    /* R37: deliveries save their sessions (CONN_STORE) */
 };
 
 /* A connection in an instance's cache (R37 to R44). Owned by scache.c. */

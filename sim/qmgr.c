@@ -29,17 +29,32 @@ static void create(struct run *r, uint32_t dq)
                                              : UINT32_MAX;
     q->fresh = true;
     q->fail_cohorts = 0;
-    q->cache = false;
+    q->cache_load = q->cache_store = false;
     q->last_done = -1;
 }
 
 static void start(struct run *r, uint32_t dq, uint32_t m, bool now)
 {
     struct dq *q = &r->dq[dq];
-    /* R37: caching turns on when a delivery is selected while others run, or
-     * within 1 s of the last one finishing (back to back); it then stays on. */
-    if (q->busy > 0 || (q->last_done >= 0 && loop_now(&r->loop) < q->last_done + MX_NS_PER_S))
-        q->cache = true;
+    /* R37, as qmgr_entry_select() decides when it selects a delivery:
+     * - caching off (no CONN_STORE): it is switched on, load and store, only for a
+     *   back-to-back delivery, one selected within 1 s of the last delivery of
+     *   this queue ending; never for concurrency alone ("Don't enable session
+     *   caching just because we have concurrent deliveries"). So the first
+     *   deliveries of a new queue (last_done = -1) neither save nor look, however
+     *   many run at once.
+     * - caching on: storing is switched off again when a delivery is selected
+     *   with no other running and not back to back; loading stays on ("fetch any
+     *   existing entries from the cache, but don't add new ones").
+     * SIMPLIFICATION(R37): Postfix compares whole seconds (last_done + 1 >=
+     *   event_time()), up to 2 s of real time; mxsim's "back to back" is 1 s. */
+    bool back_to_back = q->last_done >= 0 && loop_now(&r->loop) < q->last_done + MX_NS_PER_S;
+    if (!q->cache_store) {
+        if (back_to_back)
+            q->cache_load = q->cache_store = true;
+    } else if (q->busy == 0 && !back_to_back) {
+        q->cache_store = false;
+    }
     q->busy++;
     if (now) {
         sender_start(r, m);
@@ -157,7 +172,7 @@ static void kill_dest(struct run *r, uint32_t dq)
 {
     struct dq *q = &r->dq[dq];
     q->dead = true;
-    q->cache = false;
+    q->cache_load = q->cache_store = false; /* Postfix: queue->dflags = 0 */
     q->window = 0;
     q->revive_seq = loop_schedule_after(&r->loop, cfg_of(r, dq)->minimal_backoff_time,
                                         EV_REVIVE, dq);
@@ -237,14 +252,27 @@ void qmgr_on_revive(void *run, const struct ev *ev)
         q->exists = false;
 }
 
-bool qmgr_cache_wanted(const struct run *r, uint32_t dq)
+/* R37: smtp_cache_policy(): a destination of smtp_connection_cache_destinations
+ * always loads and stores; else, with smtp_connection_cache_on_demand, what the
+ * queue manager asked for when it selected the delivery. */
+static bool cache_flag(const struct run *r, uint32_t dq, bool flag)
 {
     const struct dq *q = &r->dq[dq];
     if (!postfix_like(cfg_of(r, dq)))
         return false; /* R49, R52: modelled as one connection per delivery */
     if (r->dest[q->dest].cache_always)
         return true; /* smtp_connection_cache_destinations (R37) */
-    return cfg_of(r, dq)->smtp_connection_cache_on_demand && q->cache;
+    return cfg_of(r, dq)->smtp_connection_cache_on_demand && flag;
+}
+
+bool qmgr_cache_store(const struct run *r, uint32_t dq)
+{
+    return cache_flag(r, dq, r->dq[dq].cache_store);
+}
+
+bool qmgr_cache_load(const struct run *r, uint32_t dq)
+{
+    return cache_flag(r, dq, r->dq[dq].cache_load);
 }
 
 void qmgr_check(const struct run *r, uint32_t dq)

@@ -1,7 +1,7 @@
 /* qmgr.h -- Postfix's queue manager, per destination queue (instance x nexthop, R1):
  * the concurrency window with its feedback (R29 to R31), dead destinations (R32),
  * and the on-demand connection-caching decision (R37).
- * Owns:   struct dq (window, busy count, waiting FIFO, dead state, cache flag), and
+ * Owns:   struct dq (window, busy count, waiting FIFO, dead state, cache flags), and
  *         each instance's active-queue count and admission queues (R28).
  * Calls:  sender_start for a message it lets go, sender_suspend for one it defers
  *         without a delivery ("delivery temporarily suspended"); loop_schedule.
@@ -31,8 +31,11 @@ void qmgr_left(struct run *r, uint32_t inst);
 void qmgr_on_admit(void *run, const struct ev *ev);
 /* A delivery of queue dq ended with this feedback. */
 void qmgr_done(struct run *r, uint32_t dq, enum qmgr_feedback fb);
-/* R37: should the delivery being started on dq save its connection afterwards? */
-bool qmgr_cache_wanted(const struct run *r, uint32_t dq);
+/* R37: should the delivery being started on dq save its session afterwards
+ * (Postfix's CONN_STORE)? Should it look for a cached session first (CONN_LOAD,
+ * R38)? Both as decided when it was selected. */
+bool qmgr_cache_store(const struct run *r, uint32_t dq);
+bool qmgr_cache_load(const struct run *r, uint32_t dq);
 void qmgr_on_revive(void *run, const struct ev *ev);
 void qmgr_check(const struct run *r, uint32_t dq);
 

@@ -257,7 +257,7 @@ static void try_next(struct run *r, uint32_t m)
     mx_time now = loop_now(&r->loop);
     while (mp->i_try < mp->n_try) {
         uint32_t addr = mp->try_addr[mp->i_try++];
-        uint32_t cached = scache_take_addr(r, mp->inst, addr);
+        uint32_t cached = (mp->flags & MSG_LOAD) ? scache_take_addr(r, mp->inst, addr) : MX_NONE;
         if (cached != MX_NONE) {
             reuse(r, m, cached);
             return;
@@ -328,8 +328,10 @@ static void answered(struct run *r, uint32_t m)
         trace(r, m, TR_DNS_DEFER, MX_NONE, loop_now(&r->loop));
         site_failure(r, m);
         return;
-    case DEST_OK: { /* R38 step 1: a connection bound to the nexthop, oldest first */
-        uint32_t c = scache_take_hop(r, mp->inst, mp->dq);
+    case DEST_OK: { /* R38 step 1: a connection bound to the nexthop, oldest first;
+                     * only when the queue manager asked for a lookup (R37: smtp_connect.c
+                     * searches the cache only with SMTP_MISC_FLAG_CONN_LOAD) */
+        uint32_t c = (mp->flags & MSG_LOAD) ? scache_take_hop(r, mp->inst, mp->dq) : MX_NONE;
         if (c != MX_NONE)
             reuse(r, m, c);
         else
@@ -380,9 +382,11 @@ void sender_start(struct run *r, uint32_t m)
 {
     struct msg *mp = msg_at(r, m);
     mp->attempts++;
-    mp->flags &= (uint8_t)~MSG_SAVE;
-    if (qmgr_cache_wanted(r, mp->dq)) /* R37: asked for when selected */
+    mp->flags &= (uint8_t)~(MSG_SAVE | MSG_LOAD);
+    if (qmgr_cache_store(r, mp->dq)) /* R37: asked for when selected */
         mp->flags |= MSG_SAVE;
+    if (qmgr_cache_load(r, mp->dq)) /* R37, R38: without it, no cache lookup at all */
+        mp->flags |= MSG_LOAD;
     mp->hop = r->dq[mp->dq].dest;
     look_up(r, m);
 }

@@ -109,7 +109,7 @@ Test(cli, event_limit_stops_with_exit_3_and_no_output)
     cr_assert_eq(sh(MXSIM_BINARY " run " SCEN "seed000-spread.ini --max-events 1000 "
                     "-o /tmp/mxsim-limit", err), 3);
     cr_assert_str_eq(err, "mxsim: stopped after 1000 events (--max-events) at simulated time "
-                          "17.522 s\n");
+                          "17.601 s\n");
     struct stat st;
     cr_assert_neq(stat("/tmp/mxsim-limit/summary.csv", &st), 0);
     cr_assert_neq(stat("/tmp/mxsim-limit/timeseries.csv", &st), 0);

@@ -150,6 +150,72 @@ Test(qmgr, caching_concentrates_a_burst_on_few_relays)
     cr_assert_gt(sd, 0.058, "with caching the sd of shares was only %.3f", sd);
 }
 
+/* R37 (qmgr_entry_select: "Don't enable session caching just because we have
+ * concurrent deliveries"): a burst no larger than the initial window, 5 messages
+ * at once to a fresh queue, runs 5 deliveries concurrently, none of them back to
+ * back: no session is saved, so no smtpd worker is left held by the cache. */
+Test(qmgr, a_burst_within_the_initial_window_caches_nothing)
+{
+    const char text[] =
+        "[simulation]\nduration = 0.005ms\ndrain = 1h\n"
+        "[dns]\nrecord = d. 300 IN A 10.0.0.1\n"
+        "[sender p]\nconnect_latency = 1ms\n"
+        "[server s]\naddress = 10.0.0.1\nsession_time = 10ms\n"
+        "[traffic t]\nfrom = p\nto = d\nrate = 1e6/s\narrivals = constant\n";
+    struct scenario *s = load_text(text, NULL, 0);
+    struct run r;
+    struct mx_err err = {0};
+    cr_assert_eq(run_init(&r, s, 1, 0, 0, &err), MX_OK);
+    cr_assert_eq(loop_run(&r.loop, mx_time_from_s(0.5)), MX_OK);
+    cr_assert_eq(r.totals.delivered, 5);
+    cr_assert_eq(r.srv[0].peak, 5); /* they did run at once */
+    cr_assert_eq(r.inst[0].cache_head, MX_NONE);
+    cr_assert_eq(r.srv[0].busy, 0);
+    run_fini(&r);
+    scen_free(s);
+}
+
+/* R37, R38 (smtp_connect.c searches the cache only with CONN_LOAD): 20 messages
+ * at once turn caching on once the first deliveries end (back to back) and leave
+ * sessions idle in the cache; the queue then empties and is deleted (R29). A
+ * message 0.5 s later starts a new queue with caching off: it neither takes one
+ * of the idle sessions (they are still there, idle for less than 2 s) nor saves
+ * its own. */
+Test(qmgr, a_new_queue_does_not_look_in_the_cache)
+{
+    FILE *f = fopen("/tmp/mxsim-h9-qmgr-trace.csv", "w");
+    cr_assert(f);
+    fputs("time\n", f);
+    for (int i = 0; i < 20; i++)
+        fputs("0\n", f);
+    fputs("0.5\n", f);
+    fclose(f);
+    const char text[] =
+        "[simulation]\nduration = 1s\ndrain = 1h\n"
+        "[dns]\nrecord = d. 300 IN A 10.0.0.1\n"
+        "[sender p]\nconnect_latency = 1ms\n"
+        "[server s]\naddress = 10.0.0.1\nsession_time = 10ms\n"
+        "[traffic t]\nfrom = p\nto = d\nrate = 1/s\n"
+        "arrivals = trace(/tmp/mxsim-h9-qmgr-trace.csv)\n";
+    struct scenario *s = load_text(text, NULL, 0);
+    struct run r;
+    struct mx_err err = {0};
+    cr_assert_eq(run_init(&r, s, 1, 0, 0, &err), MX_OK);
+    cr_assert_eq(loop_run(&r.loop, mx_time_from_s(0.4)), MX_OK);
+    cr_assert_eq(r.totals.delivered, 20);
+    cr_assert(!r.dq[0].exists);
+    cr_assert_neq(r.inst[0].cache_head, MX_NONE); /* idle sessions are cached */
+    uint32_t held = r.srv[0].busy, reused = (uint32_t)r.totals.reused;
+    cr_assert_gt(held, 0);
+    cr_assert_eq(loop_run(&r.loop, mx_time_from_s(0.6)), MX_OK);
+    cr_assert_eq(r.totals.delivered, 21);
+    cr_assert_eq(r.totals.reused, reused);  /* the late message did not reuse */
+    cr_assert_eq(r.srv[0].busy, held);      /* nor take or add a cached session */
+    run_fini(&r);
+    scen_free(s);
+    remove("/tmp/mxsim-h9-qmgr-trace.csv");
+}
+
 /* R28: at most qmgr_message_active_limit messages are active; the rest wait to
  * enter, so with a limit of 3 and a window of 20 only 3 sessions ever run. */
 Test(qmgr, active_limit_caps_the_active_queue)

@@ -90,9 +90,9 @@ Test(testbed, e3_blackhole_without_caching)
 
 /* E3 drop with caching (R37 to R43): once sessions to relay2 are cached under the
  * nexthop, deliveries skip the silent primary. Measured: 31 of 600 paid the
- * timeout, p50 4.0 s, max 6.1 s. mxsim: fewer pay (about 21): its cache is reused
- * more eagerly than the testbed's (known gap); the effect, a tenfold cut and
- * delays of seconds instead of a minute, is asserted. */
+ * timeout, p50 4.0 s, max 6.1 s. mxsim: about 25 pay, p50 3.4 s, max 6.1 s (caching
+ * comes on only back to back, R37); the effect, a tenfold cut and delays of
+ * seconds instead of a minute, is asserted. */
 Test(testbed, e3_blackhole_with_caching)
 {
     struct means m = run_file("e3-blackhole.ini", NULL, 0);
@@ -107,7 +107,7 @@ Test(testbed, e3_blackhole_with_caching)
 /* E2 refused (R18, R43): relay1 refuses; every message ends at relay2 and nobody
  * waits a timeout. Without caching every delivery is refused by relay1 first
  * (measured: 1000 of 1000); with caching only those that open a new connection
- * are (measured 331; mxsim about 22, the same gap as E3). */
+ * are (measured 331 on a cold Postfix; mxsim about 27: docs/model.md, "Known gaps"). */
 Test(testbed, e2_refused_primary)
 {
     struct means m = run_file("e2-refused.ini", no_cache, 1);

@@ -17,7 +17,9 @@ What it does, in order:
      same row;
   4. compares metric by metric with the bands of bands.tsv and writes
      OUTDIR/validation.md and OUTDIR/validation.csv; exit 0 only if every
-     compared metric is within its band.
+     judged metric is within its band or a known miss ("!metric" in cases.tsv,
+     with its rule and reason in known-misses.tsv); prints the summary line
+     "N judged, M within band, K known misses (listed in validation.md)".
 
 Every process it starts is recorded in OUTDIR/pids.log (pid, process group,
 command) and only those process groups are stopped, at the end of a run and on

@@ -12,7 +12,8 @@
 #   H9_REPS      real runs per case (default 1; 3 or more to re-measure variability)
 #   H9_CASES     a regular expression: run only the matching cases
 #
-# Exit: 0 every judged metric within its band; 1 a metric outside its band;
+# Exit: 0 every judged metric within its band, or a known miss ("!" in
+# cases.tsv, its reason in known-misses.tsv); 1 any other metric outside its band;
 # 2 the harness could not run (not root, a port taken, a package missing, a
 # real run that failed). It never skips: a harness that cannot run is red.
 set -euo pipefail
