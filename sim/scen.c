@@ -1067,12 +1067,16 @@ static int fault_timing(struct build *b, const struct section *sec)
                                                                          : f->downtime_text;
         const struct entry *ue = sec->first[mt ? 4 : 6], *de = sec->first[mt ? 5 : 7];
         mx_time mean;
+        /* A fault that flips every nanosecond would run ~1e9 events per simulated
+         * second: means below 1 ms are refused (docs/robustness.md). */
+        const mx_time floor = MX_NS_PER_S / 1000;
         if (mt) {
-            if (units_parse_duration(up, &mean, b->err) != MX_OK || mean == 0)
-                return fail_at(b->err, ue, NULL, "expected a positive duration, got \"%s\"", up);
+            if (units_parse_duration(up, &mean, b->err) != MX_OK || mean < floor)
+                return fail_at(b->err, ue, NULL, "expected a duration of at least 1ms, got \"%s\"",
+                               up);
             f->up = (struct dist){DIST_EXP, mx_time_to_s(mean), 0};
-            if (units_parse_duration(down, &mean, b->err) != MX_OK || mean == 0)
-                return fail_at(b->err, de, NULL, "expected a positive duration, got \"%s\"",
+            if (units_parse_duration(down, &mean, b->err) != MX_OK || mean < floor)
+                return fail_at(b->err, de, NULL, "expected a duration of at least 1ms, got \"%s\"",
                                down);
             f->down = (struct dist){DIST_EXP, mx_time_to_s(mean), 0};
         } else {
@@ -1081,10 +1085,12 @@ static int fault_timing(struct build *b, const struct section *sec)
             if (dist_parse(down, &f->down, b->err) != MX_OK)
                 return fail_at(b->err, de, NULL, "%s", b->err->msg);
             /* zero up and down times would flip the fault for ever at one instant */
-            if (dist_mean_s(&f->up) <= 0)
-                return fail_at(b->err, ue, NULL, "expected a positive mean, got \"%s\"", up);
-            if (dist_mean_s(&f->down) <= 0)
-                return fail_at(b->err, de, NULL, "expected a positive mean, got \"%s\"", down);
+            if (dist_mean_s(&f->up) < 1e-3)
+                return fail_at(b->err, ue, NULL, "expected a mean of at least 1ms, got \"%s\"",
+                               up);
+            if (dist_mean_s(&f->down) < 1e-3)
+                return fail_at(b->err, de, NULL, "expected a mean of at least 1ms, got \"%s\"",
+                               down);
         }
     } else {
         size_t max = 1; /* a value at most per comma + 1, in either list */

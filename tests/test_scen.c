@@ -343,3 +343,21 @@ Test(scen, byte_order_mark_is_skipped)
     cr_assert_eq(load(text, NULL, 0, &s, msg), MX_OK, "%s", msg);
     scen_free(s);
 }
+
+/* docs/robustness.md: a random fault may not flip faster than every millisecond on
+ * average (1 ns flipping made ~1e9 events per simulated second). */
+Test(scen, random_faults_flip_at_most_every_millisecond)
+{
+    char text[2000];
+    snprintf(text, sizeof text, "%s[fault f]\ntarget = mail1\nmode = refused\nmtbf = 1e-9s\nmttr = 1s\n", base);
+    expect_error(text, "S:16: [fault f] mtbf: expected a duration of at least 1ms, got \"1e-9s\"");
+    snprintf(text, sizeof text, "%s[fault f]\ntarget = mail1\nmode = refused\nuptime = exp(1s)\n"
+                               "downtime = uniform(0, 1ms)\n", base);
+    expect_error(text, "S:17: [fault f] downtime: expected a mean of at least 1ms, got "
+                       "\"uniform(0, 1ms)\"");
+    snprintf(text, sizeof text, "%s[fault f]\ntarget = mail1\nmode = refused\nmtbf = 1ms\nmttr = 1ms\n", base);
+    struct scenario *s = NULL;
+    char msg[700] = "";
+    cr_assert_eq(load(text, NULL, 0, &s, msg), MX_OK, "%s", msg);
+    scen_free(s);
+}
