@@ -9,6 +9,7 @@
 #include <csv.h>
 
 #include "out.h"
+#include "runner.h"
 #include "scen.h"
 #include "units.h"
 
@@ -66,9 +67,18 @@ int expect_parse(const char *text, struct expect *e, struct mx_err *err)
             break;
         }
     }
-    if (strncmp(metric, "share(", 6) == 0 && metric[m - 1] == ')') {
-        snprintf(e->column, sizeof e->column, "share_%.*s_mean", (int)(m - 7), metric + 6);
-        snprintf(e->ci_column, sizeof e->ci_column, "share_%.*s_ci95", (int)(m - 7), metric + 6);
+    /* a server's metric: share(relay1), utilization(relay1), refused(relay1), ... */
+    const char *open = strchr(metric, '(');
+    size_t fn = open ? (size_t)(open - metric) : 0;
+    bool per_server = false;
+    for (size_t i = 0; open && metric[m - 1] == ')' && i < runner_n_server_metrics(); i++)
+        per_server |= strlen(runner_server_metric_name(i)) == fn &&
+                      strncmp(metric, runner_server_metric_name(i), fn) == 0;
+    if (per_server) {
+        snprintf(e->column, sizeof e->column, "%.*s_%.*s_mean", (int)fn, metric,
+                 (int)(m - fn - 2), open + 1);
+        snprintf(e->ci_column, sizeof e->ci_column, "%.*s_%.*s_ci95", (int)fn, metric,
+                 (int)(m - fn - 2), open + 1);
     } else {
         snprintf(e->column, sizeof e->column, "%s_mean", metric);
         snprintf(e->ci_column, sizeof e->ci_column, "%s_ci95", metric);

@@ -3,7 +3,10 @@
  *   delivered_fraction >= 0.999
  *   delay_p99 <= 10m ci        (ci: the bound must hold for the CI's far end)
  *   share(relay1) <= 0.6
- * A metric is a column of points.csv without its _mean suffix, or share(SERVER).
+ *   utilization(relay2) < 0.8
+ * A metric is a column of points.csv without its _mean suffix; a server's metric
+ * (share, accepted, refused, timed_out, tempfailed, peak_sessions, utilization)
+ * as NAME(SERVER); or an accessor p99(delay) for delay_p99.
  * Values are numbers, or durations (10m, 250ms) for the delay metrics.
  * Owns:   nothing: pure parsing and evaluation. */
 #ifndef MXSIM_EXPECT_H

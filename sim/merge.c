@@ -267,21 +267,24 @@ static int learn_columns(struct merger *m, const struct shard *first, struct mx_
     clear_fields(&h);
     free(h.f);
     h = (struct fields){0};
-    /* points.csv: point, the swept values, replications, 2 per metric, 2 per server */
+    /* points.csv: point, the swept values, replications, 2 per metric, 2 per server
+     * metric and server */
+    size_t per_server = 2 * runner_n_server_metrics();
     if (rc == MX_OK && (rc = split(m->header[2], &h)) == MX_OK) {
-        if (h.n < m->n_swept + 2 + 2 * nm || (h.n - m->n_swept - 2 - 2 * nm) % 2) {
+        if (h.n < m->n_swept + 2 + 2 * nm || (h.n - m->n_swept - 2 - 2 * nm) % per_server) {
             snprintf(path, sizeof path, "%s/points.csv", first->dir);
             mx_err_file(err, path);
             rc = mx_fail(err, MX_EINPUT, "unexpected columns: written by another version of "
                                          "mxsim?");
         }
-        m->n_servers = (h.n - m->n_swept - 2 - 2 * nm) / 2;
+        m->n_servers = (h.n - m->n_swept - 2 - 2 * nm) / per_server;
     }
     clear_fields(&h);
     free(h.f);
     if (rc != MX_OK)
         return rc;
-    m->vals = calloc((nm + m->n_servers) * m->reps + 1, sizeof *m->vals);
+    m->vals = calloc((nm + runner_n_server_metrics() * m->n_servers) * m->reps + 1,
+                     sizeof *m->vals);
     m->swept = calloc(m->n_swept + 1, sizeof *m->swept);
     return m->vals && m->swept ? MX_OK : mx_fail(err, MX_ENOMEM, "out of memory");
 }
@@ -323,7 +326,7 @@ static int take_run(struct merger *m, struct table_in *sv, uint64_t run, struct 
     }
     for (size_t k = 0; k < m->n_servers; k++) {
         const char *line = next_line(sv);
-        bool sok = line && split(line, &m->srow) == MX_OK && m->srow.n >= 6;
+        bool sok = line && split(line, &m->srow) == MX_OK && m->srow.n >= 11;
         if (sok) {
             uint64_t sp = u64_of(m->srow.f[0], &sok), sr = u64_of(m->srow.f[1], &sok);
             sok &= sp == point && sr == rep;
@@ -334,7 +337,9 @@ static int take_run(struct merger *m, struct table_in *sv, uint64_t run, struct 
                            "replication %" PRIu64, m->n_servers, point, rep);
         }
         fputs(line, m->f[M_SERVERS].fp);
-        m->vals[(nm + k) * m->reps + rep] = strtod(m->srow.f[5], NULL);
+        for (size_t i = 0; i < runner_n_server_metrics(); i++)
+            m->vals[(nm + i * m->n_servers + k) * m->reps + rep] =
+                strtod(m->srow.f[runner_server_metric_column(i)], NULL);
     }
     m->have++;
     if (rep + 1 == m->reps && m->have == m->reps)

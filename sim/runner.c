@@ -51,6 +51,43 @@ double runner_metric(size_t i, const struct run_result *res)
     return metrics[i].type == M_U64 ? (double)*(const uint64_t *)p : *(const double *)p;
 }
 
+/* Each server's metrics, in the order of servers.csv's columns (from "accepted"):
+ * points.csv has a mean and a CI for each, per server. */
+enum { S_N = 7 };
+static const char *const smetric_names[S_N] = {"share", "accepted", "refused", "timed_out",
+                                                "tempfailed", "peak_sessions", "utilization"};
+
+size_t runner_n_server_metrics(void)
+{
+    return S_N;
+}
+
+const char *runner_server_metric_name(size_t i)
+{
+    return smetric_names[i];
+}
+
+/* In points.csv's order (share first, as before the others were added); the
+ * servers.csv column of metric i is runner_server_metric_column(i). */
+double runner_server_metric(size_t i, const struct run_server_result *v)
+{
+    switch (i) {
+    case 0: return v->share;
+    case 1: return (double)v->accepted;
+    case 2: return (double)v->refused;
+    case 3: return (double)v->timed_out;
+    case 4: return (double)v->tempfailed;
+    case 5: return (double)v->peak_sessions;
+    default: return v->utilization;
+    }
+}
+
+size_t runner_server_metric_column(size_t i)
+{
+    static const size_t col[S_N] = {5, 4, 6, 7, 8, 9, 10}; /* see server_cols */
+    return col[i];
+}
+
 static const char *const server_cols[] = {
     "point", "replication", "seed", "server", "accepted", "share", "refused", "timed_out",
     "tempfailed", "peak_sessions", "utilization",
@@ -115,19 +152,21 @@ void runner_points_header(struct out *o, const char *const *swept, size_t n_swep
         snprintf(name, sizeof name, "%s_ci95", metrics[i].name);
         out_str(o, name);
     }
-    for (size_t k = 0; k < n_servers; k++) {
-        snprintf(name, sizeof name, "share_%s_mean", servers[k]);
-        out_str(o, name);
-        snprintf(name, sizeof name, "share_%s_ci95", servers[k]);
-        out_str(o, name);
-    }
+    for (size_t i = 0; i < S_N; i++)
+        for (size_t k = 0; k < n_servers; k++) {
+            snprintf(name, sizeof name, "%s_%s_mean", smetric_names[i], servers[k]);
+            out_str(o, name);
+            snprintf(name, sizeof name, "%s_%s_ci95", smetric_names[i], servers[k]);
+            out_str(o, name);
+        }
     out_end_row(o);
 }
 
 /* Each metric's mean over replications and the half-width of its 95% confidence
- * interval (Student t), then each server's share. */
+ * interval (Student t), then each server metric of each server. */
 void runner_points_row(struct out *o, uint64_t point, const char *const *swept, size_t n_swept,
-                       long reps, const double *vals, size_t n_servers, const double *shares)
+                       long reps, const double *vals, size_t n_servers,
+                       const double *server_vals)
 {
     double mean, half;
     out_u64(o, point);
@@ -138,8 +177,8 @@ void runner_points_row(struct out *o, uint64_t point, const char *const *swept, 
         out_num(o, mean);
         out_num(o, half);
     }
-    for (size_t j = 0; j < n_servers; j++) {
-        stats_mean_ci95(shares + j * (size_t)reps, (size_t)reps, &mean, &half);
+    for (size_t j = 0; j < S_N * n_servers; j++) {
+        stats_mean_ci95(server_vals + j * (size_t)reps, (size_t)reps, &mean, &half);
         out_num(o, mean);
         out_num(o, half);
     }
@@ -152,7 +191,7 @@ int runner_points_file(struct out *o, const struct scenario *s, const struct run
     const struct grid *g = &s->grid;
     size_t nm = MX_ARRAY_LEN(metrics), ns = s->n_servers;
     const char **cols = calloc(g->n_var + ns + 1, sizeof *cols), **names = cols + g->n_var;
-    double *vals = calloc((nm + ns) * (size_t)reps + 1, sizeof *vals);
+    double *vals = calloc((nm + S_N * ns) * (size_t)reps + 1, sizeof *vals);
     if (!cols || !vals) {
         free(cols), free(vals);
         return mx_fail(err, MX_ENOMEM, "out of memory");
@@ -167,8 +206,10 @@ int runner_points_file(struct out *o, const struct scenario *s, const struct run
     for (long k = 0; k < reps; k++) {
         for (size_t i = 0; i < nm; i++)
             vals[i * (size_t)reps + (size_t)k] = runner_metric(i, &all[k]);
-        for (size_t j = 0; j < ns; j++)
-            vals[(nm + j) * (size_t)reps + (size_t)k] = all[k].server[j].share;
+        for (size_t i = 0; i < S_N; i++)
+            for (size_t j = 0; j < ns; j++)
+                vals[(nm + i * ns + j) * (size_t)reps + (size_t)k] =
+                    runner_server_metric(i, &all[k].server[j]);
     }
     runner_points_row(o, s->point, cols, g->n_var, reps, vals, ns, vals + nm * (size_t)reps);
     free(cols), free(vals);

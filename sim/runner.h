@@ -55,6 +55,13 @@ int runner_one(const struct scenario *s, const struct runner_opts *o, uint64_t s
 size_t runner_n_metrics(void);
 const char *runner_metric_name(size_t i);
 double runner_metric(size_t i, const struct run_result *res);
+/* Each server's metrics in points.csv (share, accepted, refused, ...), and where
+ * each is in servers.csv. */
+struct run_server_result;
+size_t runner_n_server_metrics(void);
+const char *runner_server_metric_name(size_t i);
+double runner_server_metric(size_t i, const struct run_server_result *v);
+size_t runner_server_metric_column(size_t i);
 void runner_summary_header(struct out *o, const struct grid *g);
 void runner_summary_row(struct out *o, const struct grid *g, uint64_t point, long rep,
                         const struct run_result *res, double wall);
@@ -64,9 +71,11 @@ void runner_server_rows(struct out *o, const struct scenario *s, uint64_t point,
 void runner_points_header(struct out *o, const char *const *swept, size_t n_swept,
                           const char *const *servers, size_t n_servers);
 /* vals: each metric's value in each replication (metric-major: vals[i * reps + k]);
- * shares: likewise per server. */
+ * server_vals: likewise, server metric i of server j at [(i * n_servers + j) * reps
+ * + k]. */
 void runner_points_row(struct out *o, uint64_t point, const char *const *swept, size_t n_swept,
-                       long reps, const double *vals, size_t n_servers, const double *shares);
+                       long reps, const double *vals, size_t n_servers,
+                       const double *server_vals);
 /* points.csv of one point (header and row) from its replications' results. */
 int runner_points_file(struct out *o, const struct scenario *s, const struct run_result *all,
                        long reps, struct mx_err *err);

@@ -309,8 +309,10 @@ static void account(struct sweep *w, uint64_t run, const struct reply *r,
     } else {
         for (size_t i = 0; i < nm; i++)
             w->acc.vals[i * reps + (size_t)rep] = runner_metric(i, &r->res);
-        for (size_t k = 0; k < w->n_servers; k++)
-            w->acc.vals[(nm + k) * reps + (size_t)rep] = servers[k].share;
+        for (size_t i = 0; i < runner_n_server_metrics(); i++)
+            for (size_t k = 0; k < w->n_servers; k++)
+                w->acc.vals[(nm + i * w->n_servers + k) * reps + (size_t)rep] =
+                    runner_server_metric(i, &servers[k]);
         w->acc.have++;
     }
     if (rep != w->reps - 1 || w->acc.broken)
@@ -421,7 +423,8 @@ int sweep_run(const struct scenario *s0, const struct sweep_opts *o, uint64_t *f
         scen_free(s);
     }
     w.slot = calloc(w.window, sizeof *w.slot);
-    w.acc.vals = calloc((runner_n_metrics() + w.n_servers) * (size_t)w.reps, sizeof(double));
+    w.acc.vals = calloc((runner_n_metrics() + runner_n_server_metrics() * w.n_servers) *
+                            (size_t)w.reps, sizeof(double));
     const char **cols = calloc(s0->grid.n_var + w.n_servers + 1, sizeof *cols);
     if (!w.slot || !w.acc.vals || !cols) {
         rc = mx_fail(err, MX_ENOMEM, "out of memory");

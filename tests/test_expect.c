@@ -38,6 +38,11 @@ Test(expect, parses_operators_units_and_ci)
     cr_assert_float_eq(e.bound, 300, 0);
     cr_assert_eq(expect_parse("mean(attempts) < 1.5", &e, &err), MX_OK, "%s", err.msg);
     cr_assert_str_eq(e.column, "attempts_mean_mean");
+    cr_assert_eq(expect_parse("utilization(relay2) < 0.8 ci", &e, &err), MX_OK, "%s", err.msg);
+    cr_assert_str_eq(e.column, "utilization_relay2_mean");
+    cr_assert_str_eq(e.ci_column, "utilization_relay2_ci95");
+    cr_assert_eq(expect_parse("refused(relay1) == 0", &e, &err), MX_OK, "%s", err.msg);
+    cr_assert_str_eq(e.column, "refused_relay1_mean");
     cr_assert_eq(expect_parse("p50(hop_delay) < 2s", &e, &err), MX_OK, "%s", err.msg);
     cr_assert_str_eq(e.column, "hop_delay_p50_mean");
     cr_assert_float_eq(e.bound, 2, 0);

@@ -122,7 +122,9 @@ Test(outputs, every_file_and_column)
     cr_assert_eq(strncmp(p, "point,replications,messages_mean,messages_ci95,delivered_mean,", 62),
                  0, "%s", p);
     cr_assert(strstr(p, ",delay_p99_mean,delay_p99_ci95,"));
-    cr_assert(strstr(p, ",share_mail1_mean,share_mail1_ci95,share_mail2_mean,share_mail2_ci95\n"));
+    cr_assert(strstr(p, ",share_mail1_mean,share_mail1_ci95,share_mail2_mean,share_mail2_ci95,"
+                        "accepted_mail1_mean,"));
+    cr_assert(strstr(p, ",utilization_mail2_mean,utilization_mail2_ci95\n"));
     free(p);
     p = slurp("/tmp/mxsim-out/delays.csv");
     cr_assert_eq(strncmp(p, "delay,count,cdf\n", 16), 0);
