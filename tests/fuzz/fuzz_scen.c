@@ -35,6 +35,9 @@
 #include "run.h"
 #include "scen.h"
 
+#define FUZZ_NAME "fuzz_scen"
+#include "fuzz_util.h"
+
 #define FUZZ_MAX_SETS 8
 #define FUZZ_MAX_FILES 4
 #define FUZZ_MAX_EVENTS 20000
@@ -105,13 +108,6 @@ static bool run_ok(const struct scenario *s)
     return inst <= FUZZ_MAX_INSTANCES;
 }
 
-#define CHECK(c)                                                                        \
-    do {                                                                                \
-        if (!(c)) {                                                                     \
-            fprintf(stderr, "fuzz_scen: check failed: %s (line %d)\n", #c, __LINE__);   \
-            abort();                                                                    \
-        }                                                                               \
-    } while (0)
 
 static bool frac(double x)
 {

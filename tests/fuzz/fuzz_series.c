@@ -29,31 +29,17 @@
 #include "mx.h"
 #include "series.h"
 
+#define FUZZ_NAME "fuzz_series"
+#include "fuzz_util.h"
+
 #define FUZZ_KEEP 4096 /* rows remembered for the cross-check (max_len 4096: enough) */
-
-static char path[96];
-
-static void cleanup(void)
-{
-    unlink(path);
-}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
-    gsl_set_error_handler_off();
-    snprintf(path, sizeof path, "/tmp/mxsim-fuzz-series.%ld.csv", (long)getpid());
-    atexit(cleanup);
+    fuzz_init_file("csv");
     return 0;
 }
-
-#define CHECK(c)                                                                        \
-    do {                                                                                \
-        if (!(c)) {                                                                     \
-            fprintf(stderr, "fuzz_series: check failed: %s (line %d)\n", #c, __LINE__); \
-            abort();                                                                    \
-        }                                                                               \
-    } while (0)
 
 struct reading {
     int rc;
@@ -68,7 +54,7 @@ static void read_all(int columns, int max_line, int max_rows, struct reading *ou
     struct mx_err err = {0};
     char buf[600];
     out->rows = 0;
-    out->rc = series_open(&s, path, columns, &err);
+    out->rc = series_open(&s, fuzz_path, columns, &err);
     CHECK(out->rc == MX_OK); /* the file exists and is readable */
     mx_time last = 0;
     int last_line = 1;
@@ -79,7 +65,7 @@ static void read_all(int columns, int max_line, int max_rows, struct reading *ou
         if (rc != MX_OK) {
             CHECK(rc == MX_EINPUT || rc == MX_EIO || rc == MX_ENOMEM);
             CHECK((int)err.status == rc);
-            CHECK(rc == MX_ENOMEM || (err.file && strcmp(err.file, path) == 0));
+            CHECK(rc == MX_ENOMEM || (err.file && strcmp(err.file, fuzz_path) == 0));
             CHECK(err.line >= 0 && err.line <= max_line);
             mx_err_format(&err, buf, sizeof buf);
             out->rc = rc;
@@ -112,7 +98,7 @@ static struct reading one, two;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    FILE *f = fopen(path, "wb");
+    FILE *f = fopen(fuzz_path, "wb");
     if (!f)
         abort();
     if (size)

@@ -21,31 +21,17 @@
 #include "mx.h"
 #include "zone.h"
 
+#define FUZZ_NAME "fuzz_zone"
+#include "fuzz_util.h"
+
 #define FUZZ_MAX_LINES 64
-
-static char path[96];
-
-static void cleanup(void)
-{
-    unlink(path);
-}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
-    gsl_set_error_handler_off();
-    snprintf(path, sizeof path, "/tmp/mxsim-fuzz-zone.%ld.zone", (long)getpid());
-    atexit(cleanup);
+    fuzz_init_file("zone");
     return 0;
 }
-
-#define CHECK(c)                                                                        \
-    do {                                                                                \
-        if (!(c)) {                                                                     \
-            fprintf(stderr, "fuzz_zone: check failed: %s (line %d)\n", #c, __LINE__);   \
-            abort();                                                                    \
-        }                                                                               \
-    } while (0)
 
 static void walk(const struct zone *z)
 {
@@ -85,7 +71,7 @@ static void walk(const struct zone *z)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    FILE *f = fopen(path, "w");
+    FILE *f = fopen(fuzz_path, "w");
     if (!f)
         abort();
     fwrite(data, 1, size, f);
@@ -95,15 +81,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char buf[600];
     if (zone_new(&z) != MX_OK)
         return 0;
-    int rc = zone_add_file(z, path, &err);
+    int rc = zone_add_file(z, fuzz_path, &err);
     CHECK(rc == MX_OK || rc == MX_EINPUT || rc == MX_ENOMEM);
     if (rc != MX_OK) {
-        CHECK((int)err.status == rc && err.file == path);
+        CHECK((int)err.status == rc && err.file == fuzz_path);
         mx_err_format(&err, buf, sizeof buf);
     }
     walk(z); /* what was added before an error stays consistent */
     zone_free(z);
-    unlink(path);
+    unlink(fuzz_path);
 
     /* The same text, line by line, as [dns] record = lines. */
     if (zone_new(&z) != MX_OK)

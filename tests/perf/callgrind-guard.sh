@@ -42,25 +42,7 @@ SCEN=$ROOT/tests/perf/guard.ini
 WORK=$BUILD/callgrind-guard
 
 die() { echo "callgrind-guard: $*" >&2; exit 2; }
-command -v valgrind >/dev/null || die "valgrind not found (apt-get install valgrind)"
-if [ -f "$BUILD/CMakeCache.txt" ] && grep -q '^MXSIM_CI:BOOL=ON' "$BUILD/CMakeCache.txt"; then
-    die "$BUILD is a sanitizer (MXSIM_CI) build; use another BUILD dir"
-fi
-SRC=$ROOT
-if [ -n "${REV:-}" ]; then
-    SRC=$BUILD-src
-    rm -rf "$SRC" && mkdir -p "$SRC"
-    git -C "$ROOT" archive "$REV" | tar -x -C "$SRC"
-    # a tree from another source dir needs its own build dir
-    if [ -f "$BUILD/CMakeCache.txt" ] && ! grep -q "^CMAKE_HOME_DIRECTORY:INTERNAL=$SRC\$" \
-        "$BUILD/CMakeCache.txt"; then
-        die "$BUILD was configured for another source tree; use BUILD=another-dir with REV"
-    fi
-fi
-cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMXSIM_CI=OFF \
-    -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$BUILD" --target mxsim -j"$(nproc)" >/dev/null
-grep -q -- '-fsanitize' "$BUILD/CMakeCache.txt" && die "$BUILD has sanitizer flags"
+. "$ROOT/tests/perf/build.sh"
 
 rm -rf "$WORK"
 mkdir -p "$WORK"

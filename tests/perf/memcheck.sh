@@ -27,19 +27,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$ROOT/build-perf}
 WORK=$BUILD/memcheck
 die() { echo "memcheck: $*" >&2; exit 2; }
-command -v valgrind >/dev/null || die "valgrind not found (apt-get install valgrind)"
-if [ -f "$BUILD/CMakeCache.txt" ] && grep -q '^MXSIM_CI:BOOL=ON' "$BUILD/CMakeCache.txt"; then
-    die "$BUILD is a sanitizer (MXSIM_CI) build; use another BUILD dir"
-fi
-SRC=$ROOT
-if [ -n "${REV:-}" ]; then
-    SRC=$BUILD-src
-    rm -rf "$SRC" && mkdir -p "$SRC"
-    git -C "$ROOT" archive "$REV" | tar -x -C "$SRC"
-fi
-cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMXSIM_CI=OFF \
-    -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$BUILD" --target mxsim -j"$(nproc)" >/dev/null
+. "$ROOT/tests/perf/build.sh"
 MX=$BUILD/mxsim
 S=$ROOT/scenarios
 
