@@ -417,6 +417,13 @@ static const char usage_sweep[] =
     "  --print-run P/R     print the mxsim run command for point P, replication R, and\n"
     "                      exit\n";
 
+/* -j's default: the number of cores, at most 256. */
+static long default_jobs(void)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores > 0 ? (cores < 256 ? cores : 256) : 1;
+}
+
 static int parse_pair(const char *v, char sep, uint64_t *a, uint64_t *b)
 {
     char *end, *end2;
@@ -442,8 +449,7 @@ static int cmd_sweep(int argc, char **argv)
     struct mx_err err = {0};
     bool plot = false, print = false;
     uint64_t pr_point = 0, pr_rep = 0;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    o.jobs = cores > 0 ? (cores < 256 ? cores : 256) : 1;
+    o.jobs = default_jobs();
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -772,10 +778,9 @@ static int cmd_check(int argc, char **argv)
     print_warnings(s);
     int rc = MX_OK;
     if (!is_dir && s->grid.n_points > 1) { /* a sweep: all its points, on every core */
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
         uint64_t failed = 0;
         struct sweep_opts o = {.path = target, .sets = sets, .n_set = n_set, .out_dir = dir,
-                               .jobs = cores > 0 ? (cores < 256 ? cores : 256) : 1,
+                               .jobs = default_jobs(),
                                .shard_k = 1, .shard_n = 1, .interrupt = &interrupted,
                                .log = stderr};
         catch_signals();

@@ -46,6 +46,19 @@ static inline char *slurp(const char *path)
     return strdup(buf);
 }
 
+/* Writes text to a temporary file; returns its path (static buffer). */
+static inline const char *write_tmp(const char *text)
+{
+    static char path[64];
+    strcpy(path, "/tmp/mxsim-scen-XXXXXX");
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
 /* err formatted as one line, with the temporary scenario path replaced by "S"
  * so that messages can be compared exactly. */
 static inline void err_as_s(const struct mx_err *err, const char *path, char *msg)

@@ -176,13 +176,9 @@ static const char base[] = "[simulation]\n"
 static int load(const char *line10, const char *const *sets, size_t n, uint64_t point,
                 struct scenario **s, char *msg)
 {
-    char path[] = "/tmp/mxsim-grid-XXXXXX", text[2000];
-    int fd = mkstemp(path);
-    cr_assert(fd >= 0);
+    char text[2000];
     snprintf(text, sizeof text, base, line10);
-    FILE *f = fdopen(fd, "w");
-    fputs(text, f);
-    fclose(f);
+    const char *path = write_tmp(text);
     struct mx_err err = {0};
     int rc = scen_load_point(path, sets, n, point, s, &err);
     if (rc != MX_OK)

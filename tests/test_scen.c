@@ -32,19 +32,6 @@ static const char base[] = "[simulation]\n"
                            "to = example.jp\n"
                            "rate = 5/s\n";
 
-/* Writes text to a temporary file; returns its path (static buffer). */
-static const char *write_tmp(const char *text)
-{
-    static char path[64];
-    strcpy(path, "/tmp/mxsim-scen-XXXXXX");
-    int fd = mkstemp(path);
-    cr_assert(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    fputs(text, f);
-    fclose(f);
-    return path;
-}
-
 /* Loads text (+ sets); on failure returns the formatted one-line error. */
 static int load(const char *text, const char *const *sets, size_t n, struct scenario **s,
                 char *msg)
