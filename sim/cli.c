@@ -417,11 +417,11 @@ static const char usage_sweep[] =
     "  --print-run P/R     print the mxsim run command for point P, replication R, and\n"
     "                      exit\n";
 
-/* -j's default: the number of cores, at most 256. */
+/* -j's default: the number of cores, at most SWEEP_MAX_JOBS. */
 static long default_jobs(void)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    return cores > 0 ? (cores < 256 ? cores : 256) : 1;
+    return cores > 0 ? (cores < SWEEP_MAX_JOBS ? cores : SWEEP_MAX_JOBS) : 1;
 }
 
 static int parse_pair(const char *v, char sep, uint64_t *a, uint64_t *b)
@@ -471,7 +471,7 @@ static int cmd_sweep(int argc, char **argv)
             } else if (strcmp(a, "-o") == 0) {
                 o.out_dir = v;
             } else if (strcmp(a, "-j") == 0) {
-                if (units_parse_int(v, 1, 256, &n, &err))
+                if (units_parse_int(v, 1, SWEEP_MAX_JOBS, &n, &err))
                     return bad_arg("sweep", "-j: %s", err.msg);
                 o.jobs = n;
             } else if (strcmp(a, "--shard") == 0) {

@@ -4,10 +4,12 @@
  *   Runs are numbered point * replications + replication. A shard K/N runs the
  *   runs [floor((K-1) T / N), floor(K T / N)) of T; manifest.ini says which, so that
  *   merge can check that shards fit together.
- *   Each run is a fork of this process: it inherits the point's scenario, runs one
- *   replication with the streams of (seed, point, replication), writes its result
- *   to a pipe and exits. A run that dies is reported with its point and
- *   replication; the others are kept.
+ *   The runs go to `jobs` worker processes, forked once each: a worker reads a run
+ *   number from its socket, loads that run's point (or keeps it from its last run),
+ *   runs one replication with the streams of (seed, point, replication) and sends
+ *   the result back. A run depends on nothing but its number, so which worker runs
+ *   it changes no byte. A worker that dies is reported with the run it was doing
+ *   and replaced; the other runs are kept.
  * Owns:   the output files of one sweep (summary, servers, points, manifest).
  * Calls:  scen_load_point per point, runner_* for the rows, out_* for the files. */
 #ifndef MXSIM_SWEEP_H
@@ -22,12 +24,14 @@
 
 struct scenario;
 
+enum { SWEEP_MAX_JOBS = 256 };
+
 struct sweep_opts {
     const char *path;          /* the scenario, and its --set overrides: each point is */
     const char *const *sets;   /* loaded from them */
     size_t n_set;
     const char *out_dir;
-    long jobs;                 /* worker processes, >= 1 */
+    long jobs;                 /* worker processes, 1 to SWEEP_MAX_JOBS */
     uint64_t shard_k, shard_n; /* shard K of N, 1 <= K <= N; 1/1: every run */
     bool have_seed;
     uint64_t seed;             /* overrides [simulation] seed when have_seed */

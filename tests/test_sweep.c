@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -97,8 +100,8 @@ Test(sweep, j1_j2_and_merged_shards_are_byte_identical, .timeout = 600)
 }
 
 /* A run that dies: reported with its point, replication and the command that runs
- * it alone; the other rows are written, the exit code is 3, and merge will not
- * take the directory. The printed command reproduces a row bit for bit. */
+ * it alone; its worker is replaced, the other rows are written, the exit code is 3,
+ * and merge will not take the directory. The printed command reproduces a row bit for bit. */
 Test(sweep, a_dead_run_is_reported_and_its_command_reproduces_a_row, .timeout = 300)
 {
     char err[2048];
@@ -116,6 +119,16 @@ Test(sweep, a_dead_run_is_reported_and_its_command_reproduces_a_row, .timeout = 
     char *points = slurp("/tmp/mxsim-sw-kill/points.csv");
     cr_assert_null(strstr(points, "\n1,"), "point 1 lacks a replication: no mean");
     cr_assert_eq(lines(points), 1 + 7);
+    /* With -j 1 the one worker dies: its replacement runs the 12 runs after it, and
+     * the directory is the -j 2 one byte for byte. */
+    system("rm -rf /tmp/mxsim-sw-kill1");
+    cr_assert_eq(sh("MXSIM_TEST_KILL_RUN=3 " MXSIM_BINARY " sweep " GATE SHORT
+                    " -j 1 -o /tmp/mxsim-sw-kill1", err), 3, "%s", err);
+    char *summary1 = slurp("/tmp/mxsim-sw-kill1/summary.csv");
+    cr_assert_str_eq(summary1, summary);
+    char *points1 = slurp("/tmp/mxsim-sw-kill1/points.csv");
+    cr_assert_str_eq(points1, points);
+    free(summary1), free(points1);
     cr_assert_eq(sh(MXSIM_BINARY " merge /tmp/mxsim-sw-kill -o /tmp/mxsim-sw-x", err), 2);
     cr_assert_str_eq(err, "mxsim: /tmp/mxsim-sw-kill: 1 of its runs failed; run that shard "
                           "again\n");
@@ -190,4 +203,34 @@ Test(sweep, gnu_parallel_recipe, .timeout = 300)
     cr_assert_eq(sh(MXSIM_BINARY " sweep " GATE SHORT " -o /tmp/mxsim-par/one", err), 0, "%s",
                  err);
     same_files("/tmp/mxsim-par/one", "/tmp/mxsim-par/merged");
+}
+
+/* SIGTERM to a sweep whose workers are busy: exit 3, no output file, and no
+ * worker left behind (they share the parent's command line, so pgrep finds any; the
+ * [s] keeps the shell that runs pgrep from matching). */
+Test(sweep, sigterm_stops_every_worker_and_leaves_no_output, .timeout = 120)
+{
+    system("rm -rf /tmp/mxsim-sw-int");
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+        dup2(fd, 1), dup2(fd, 2);
+        execl(MXSIM_BINARY, "mxsim", "sweep", GATE, "--set", "simulation.duration=2000h", "-j",
+              "2", "-o", "/tmp/mxsim-sw-int", (char *)NULL);
+        _exit(127);
+    }
+    struct timespec wait = {1, 0};
+    nanosleep(&wait, NULL);
+    int three = system("pgrep -f '[s]weep .*/tmp/mxsim-sw-int' | wc -l | grep -qx 3");
+    kill(pid, SIGTERM);
+    int st;
+    waitpid(pid, &st, 0);
+    cr_assert_eq(three, 0, "expected the sweep and its 2 workers");
+    cr_assert(WIFEXITED(st));
+    cr_assert_eq(WEXITSTATUS(st), 3);
+    cr_assert_eq(system("test -z \"$(ls -A /tmp/mxsim-sw-int 2>/dev/null)\""), 0,
+                 "files left in /tmp/mxsim-sw-int");
+    cr_assert_neq(system("pgrep -f '[s]weep .*/tmp/mxsim-sw-int' >/dev/null"), 0,
+                  "a worker outlived the sweep");
 }
