@@ -7,8 +7,8 @@
 #
 # The sweep: scenarios/ci-gate.ini, 8 points x 5 replications = 40 runs at 40
 # messages/s, once as shipped (30 simulated minutes: ~35 ms a run) and once with
-# duration = 2h (~120 ms a run): each run costs the parent a fork, a pipe and a
-# reap (a few ms, serial), which short runs feel. K (3) alternating repetitions of
+# duration = 2h (~100 ms a run): short runs feel whatever serial work the parent
+# does per run (SIZES="1s ..." measures it alone). K (3) alternating repetitions of
 # -j 1 and -j JOBS (default: nproc) per size, whole-process wall time from
 # /usr/bin/time, medians and the ratio of the medians; also the ratio within each
 # pair (both saw the same load). Every run is --reproducible and its files must be
