@@ -78,7 +78,9 @@ int loop_run(struct loop *l, mx_time until)
             return MX_ENOMEM;
         if (l->max_events && l->events >= l->max_events)
             return MX_ELIMIT;
-        if ((l->events & 1023) == 0 && l->interrupt && *l->interrupt)
+        /* every event: one event can be slow (a delivery to a name with 4096 MX
+         * hosts), and Ctrl-C should not wait for a thousand of them */
+        if (l->interrupt && *l->interrupt)
             return MX_EINTR;
         if ((l->events & (LOOP_MEMORY_EVERY - 1)) == 0 && l->max_rss &&
             loop_rss() > l->max_rss) {

@@ -221,6 +221,14 @@ static void note_ttl(struct name_sets *ns, enum zone_set set, bool first, uint32
         ns->ttl[set] = ttl;
 }
 
+/* ZONE_MAX_SET: a record set no resolver could receive. */
+static int too_many(struct mx_err *err, const char *type, const char *owner)
+{
+    return mx_fail(err, MX_EINPUT, "expected at most %d %s records for %s (a DNS message holds "
+                                   "65,535 bytes: RFC 1035 4.2.2), got more", ZONE_MAX_SET,
+                   type, owner);
+}
+
 static int add_rr(struct zone *z, const ldns_rr *rr, struct mx_err *err)
 {
     char owner[300], val[300];
@@ -253,9 +261,11 @@ static int add_rr(struct zone *z, const ldns_rr *rr, struct mx_err *err)
         note_ttl(ns, ZONE_SET_MX, ns->n_mx == 0, ttl);
         uint16_t p16 = ldns_rdf2native_int16(pref);
         bool nomem = false;
-        if (first_time(z, (struct rec_key){id, target, p16}, &nomem) &&
-            push_mx(&z->sets[id], (struct zone_mx){target, p16}) != MX_OK)
-            nomem = true;
+        if (first_time(z, (struct rec_key){id, target, p16}, &nomem)) {
+            if (ns->n_mx >= ZONE_MAX_SET)
+                return too_many(err, "MX", owner);
+            nomem = push_mx(ns, (struct zone_mx){target, p16}) != MX_OK;
+        }
         if (nomem)
             return mx_fail(err, MX_ENOMEM, "out of memory");
         break;
@@ -270,9 +280,11 @@ static int add_rr(struct zone *z, const ldns_rr *rr, struct mx_err *err)
         bool nomem = false;
         if (zone_addr_intern(z, val, &target) != MX_OK)
             nomem = true;
-        else if (first_time(z, (struct rec_key){id, target, ADDR_KIND}, &nomem) &&
-                 push_id(&ns->addr, &ns->n_addr, &ns->cap_addr, target) != MX_OK)
-            nomem = true;
+        else if (first_time(z, (struct rec_key){id, target, ADDR_KIND}, &nomem)) {
+            if (ns->n_addr >= ZONE_MAX_SET)
+                return too_many(err, "address", owner);
+            nomem = push_id(&ns->addr, &ns->n_addr, &ns->cap_addr, target) != MX_OK;
+        }
         if (nomem)
             return mx_fail(err, MX_ENOMEM, "out of memory");
         break;
@@ -281,9 +293,12 @@ static int add_rr(struct zone *z, const ldns_rr *rr, struct mx_err *err)
         if (!ldns_rr_rdf(rr, 0) || rdf_text(ldns_rr_rdf(rr, 0), true, val, sizeof val) != MX_OK)
             return mx_fail(err, MX_EINPUT, "expected an NS record with a name server");
         bool nomem = name_id(z, val, &target) != MX_OK;
-        if (!nomem && first_time(z, (struct rec_key){id, target, ADDR_KIND - 1}, &nomem) &&
-            push_id(&z->sets[id].ns, &z->sets[id].n_ns, &z->sets[id].cap_ns, target) != MX_OK)
-            nomem = true;
+        ns = &z->sets[id];
+        if (!nomem && first_time(z, (struct rec_key){id, target, ADDR_KIND - 1}, &nomem)) {
+            if (ns->n_ns >= ZONE_MAX_SET)
+                return too_many(err, "NS", owner);
+            nomem = push_id(&ns->ns, &ns->n_ns, &ns->cap_ns, target) != MX_OK;
+        }
         if (nomem)
             return mx_fail(err, MX_ENOMEM, "out of memory");
         break;

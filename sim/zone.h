@@ -14,8 +14,12 @@
 #include "mx.h"
 
 #define ZONE_NONE UINT32_MAX
-/* Caps (docs/scenario.md): records per scenario. */
+/* Caps (docs/scenario.md): records per scenario; records of one type (MX, address,
+ * NS) for one name. No resolver can receive a larger set: a DNS message holds
+ * 65,535 bytes (RFC 1035 4.2.2, over TCP), about 4,000 A or 3,600 MX records at
+ * the shortest, so a name with more exists only in a zone file. */
 #define ZONE_MAX_RECORDS 1000000
+#define ZONE_MAX_SET 4096
 
 struct zone;
 

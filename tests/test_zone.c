@@ -499,3 +499,49 @@ Test(zone, missing_file_names_the_path)
     cr_assert_str_eq(err.msg, "cannot open the zone file: No such file or directory");
     zone_free(z);
 }
+
+/* (f) ZONE_MAX_SET: 4096 records of one type for one name load (duplicates do not
+ * count); the 4097th is refused at its line, MX, address and NS alike. */
+Test(zone, a_set_larger_than_a_dns_message_is_refused_at_its_line)
+{
+    static const char *const type[] = {"MX", "address", "NS"};
+    for (size_t k = 0; k < 3; k++) {
+        size_t cap = 64 * (ZONE_MAX_SET + 2);
+        char *text = malloc(cap), *p = text;
+        cr_assert_not_null(text);
+        p += sprintf(p, "$ORIGIN example.jp.\n");
+        for (int i = 0; i <= ZONE_MAX_SET; i++)
+            for (int dup = 0; dup <= (i == 17); dup++) { /* record 0 again at 17: one record */
+                int v = dup ? 0 : i;
+                if (k == 0)
+                    p += sprintf(p, "@ IN MX 10 m%d\n", v);
+                else if (k == 1)
+                    p += sprintf(p, "@ IN A 10.%d.%d.%d\n", v / 65536, v / 256 % 256, v % 256);
+                else
+                    p += sprintf(p, "@ IN NS ns%d\n", v);
+            }
+        char msg[200];
+        snprintf(msg, sizeof msg, "expected at most 4096 %s records for example.jp. (a DNS "
+                 "message holds 65,535 bytes: RFC 1035 4.2.2), got more", type[k]);
+        /* line 1 is $ORIGIN, then 4096 distinct records and the duplicate */
+        load_fails(text, 1 + ZONE_MAX_SET + 1 + 1, msg);
+        /* without the last record: loads, with 4096 in the set */
+        *strrchr(text, '@') = '\0';
+        struct zf f;
+        zf_write(&f, text);
+        struct zone *z = NULL;
+        struct mx_err err = {0};
+        cr_assert_eq(zone_new(&z), MX_OK);
+        cr_assert_eq(zone_add_file(z, f.path, &err), MX_OK, "%s", err.msg);
+        size_t n = ZONE_MAX_SET; /* NS sets are kept but not exposed */
+        uint32_t name = zone_name(z, "example.jp.");
+        if (k == 0)
+            zone_mx(z, name, &n);
+        else if (k == 1)
+            zone_addrs(z, name, &n);
+        cr_assert_eq(n, ZONE_MAX_SET);
+        zone_free(z);
+        zf_fini(&f);
+        free(text);
+    }
+}

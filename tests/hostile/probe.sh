@@ -21,12 +21,20 @@ B=$HERE/base.ini
 rm -rf "$WORK" && mkdir -p "$WORK"
 
 # --- generated inputs ---------------------------------------------------------------------
-# 1e6 MX records for one name (the ZONE_MAX_RECORDS cap), the hosts without addresses
-# but the first two; and 1e6 + 1 records.
-awk 'BEGIN{print "$ORIGIN h.test."; print "$TTL 300";
-     for (i = 0; i < 999998; i++) printf "@ IN MX %d m%d\n", i % 65536, i;
-     print "m0 IN A 10.6.0.1"; print "m1 IN A 10.6.0.2"}' >"$WORK/mx1e6.zone"
-{ cat "$WORK/mx1e6.zone"; echo "@ IN MX 5 extra"; } >"$WORK/mx1e6p1.zone"
+# MX records for one name: 4096 (the ZONE_MAX_SET cap), 4097, and 1e6; the hosts
+# without addresses but the first two. 1e6 + 1 records (the ZONE_MAX_RECORDS cap),
+# one A record for each of 1e6 + 1 names.
+mxzone() { # N FILE
+    awk -v n="$1" 'BEGIN{print "$ORIGIN h.test."; print "$TTL 300";
+         for (i = 0; i < n; i++) printf "@ IN MX %d m%d\n", i % 65536, i;
+         print "m0 IN A 10.6.0.1"; print "m1 IN A 10.6.0.2"}' >"$2"
+}
+mxzone 4096 "$WORK/mx4096.zone"
+mxzone 4097 "$WORK/mx4097.zone"
+mxzone 999998 "$WORK/mx1e6.zone"
+awk 'BEGIN{print "$ORIGIN h.test."; print "$TTL 300"; print "@ IN MX 10 n0";
+     for (i = 0; i < 1000000; i++) printf "n%d IN A 10.%d.%d.%d\n", i, i / 65536 % 256,
+         i / 256 % 256, i % 256}' >"$WORK/rec1e6p1.zone"
 # a 1000-deep CNAME chain ending at mx1's address; and the recipient domain itself
 # a 1000-deep chain to h.test (MX lookups follow CNAMEs too, R9)
 awk 'BEGIN{print "$ORIGIN h.test."; print "$TTL 300";
@@ -104,9 +112,11 @@ probe "rate = 1e7/s (the cap), duration 10 m" run "$B" --set 'traffic t.rate=1e7
 probe "rate = 1e7/s, duration 1 s" run "$B" --set 'traffic t.rate=1e7/s' --set simulation.duration=1s
 probe "rate = 0/s" run "$B" --set 'traffic t.rate=0/s'
 probe "rate = 1e-12/s" run "$B" --set 'traffic t.rate=1e-12/s'
-probe "1e6 MX records for one name (zone file)" run "$ND" --set "dns.zone=$WORK/mx1e6.zone"
-probe "1e6 + 1 records" run "$ND" --set "dns.zone=$WORK/mx1e6p1.zone"
-probe "explain, 1e6 MX records" explain "$ND" --set "dns.zone=$WORK/mx1e6.zone" -n 2
+probe "4096 MX records for one name (the cap; zone file)" run "$ND" --set "dns.zone=$WORK/mx4096.zone"
+probe "4097 MX records for one name" run "$ND" --set "dns.zone=$WORK/mx4097.zone"
+probe "1e6 MX records for one name" run "$ND" --set "dns.zone=$WORK/mx1e6.zone"
+probe "1e6 + 1 records (1e6 + 1 names)" run "$ND" --set "dns.zone=$WORK/rec1e6p1.zone"
+probe "explain, 4096 MX records" explain "$ND" --set "dns.zone=$WORK/mx4096.zone" -n 2
 probe "1000-deep CNAME chain to the MX host's address" run "$ND" --set "dns.zone=$WORK/cname1000.zone"
 probe "explain, 1000-deep CNAME chain" explain "$ND" --set "dns.zone=$WORK/cname1000.zone" -n 1
 probe "recipient domain at the head of a 1000-deep CNAME chain" run "$ND" \
