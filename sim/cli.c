@@ -21,6 +21,7 @@
 #include "runner.h"
 #include "scen.h"
 #include "sweep.h"
+#include "workers.h"
 #include "units.h"
 
 #define MAX_SETS 256
@@ -47,7 +48,7 @@ static const char usage_main[] =
 
 static const char usage_run[] =
     "usage: mxsim run SCENARIO [-o DIR] [--seed N] [--replications N] [--set KEY=VALUE]...\n"
-    "                 [--trace] [--plot] [--reproducible] [--max-events N]\n"
+    "                 [--trace] [-j N] [--plot] [--reproducible] [--max-events N]\n"
     "                 [--max-memory SIZE] [--point P] [--replication R]\n"
     "\n"
     "Runs SCENARIO (an INI file, docs/scenario.md) and writes into DIR:\n"
@@ -67,11 +68,14 @@ static const char usage_run[] =
     "  --set KEY=VALUE     overrides a key: section.key or \"section NAME.key\",\n"
     "                      e.g. --set simulation.duration=2h --set 'server relay1.backlog=0'\n"
     "  --trace             also write trace.csv: every connection attempt and outcome\n"
+    "  -j N                run the replications on N worker processes (default: the\n"
+    "                      number of cores); the files are the same bytes for any N\n"
     "  --plot              then draw the charts (mxsim plot DIR)\n"
     "  --reproducible      write 0 as wall_seconds, so the same seed gives byte-identical\n"
     "                      files (for golden-file tests)\n"
     "  --max-events N      stop a replication after N events (exit 3)\n"
-    "  --max-memory SIZE   stop when resident memory passes SIZE (512M, 4G; exit 3)\n"
+    "  --max-memory SIZE   stop when a process's resident memory passes SIZE (512M, 4G;\n"
+    "                      exit 3)\n"
     "  --point P           a sweep's point P: its values and its streams (mxsim sweep)\n"
     "  --replication R     run only replication R (its streams): one row of a sweep\n";
 
@@ -160,6 +164,15 @@ static void show_progress(void *ctx, const struct loop *l)
                     "about %.0f s left   ",
             mx_time_to_s(l->now), 100 * frac, wall > 0 ? (double)l->events / wall / 1e6 : 0,
             frac > 0 ? wall / frac - wall : 0);
+}
+
+/* The same with -j: replications in, and the time left at the pace so far. */
+static void show_reps_progress(void *ctx, long done, long reps, long running)
+{
+    struct progress *p = ctx;
+    double wall = wall_now() - p->started;
+    fprintf(stderr, "\rmxsim: %ld of %ld replications done, %ld running, about %.0f s left   ",
+            done, reps, running, done ? wall / (double)done * (double)(reps - done) : 0.0);
 }
 
 /* Runs analysis/plot.sh on dir; returns its exit status (3 if it cannot run). */
@@ -265,12 +278,19 @@ static int parse_size(const char *v, uint64_t *out)
     return 0;
 }
 
+/* -j's default: the number of cores, at most WORKERS_MAX. */
+static long default_jobs(void)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores > 0 ? (cores < WORKERS_MAX ? cores : WORKERS_MAX) : 1;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     const char *scenario = NULL, *sets[MAX_SETS];
     size_t n_set = 0;
     char dir[4096];
-    struct runner_opts o = {0};
+    struct runner_opts o = {.jobs = default_jobs()};
     struct mx_err err = {0};
     bool plot = false, have_point = false;
     uint64_t point = 0;
@@ -283,12 +303,16 @@ static int cmd_run(int argc, char **argv)
         if (strcmp(a, "-o") == 0 || strcmp(a, "--seed") == 0 || strcmp(a, "--set") == 0 ||
             strcmp(a, "--replications") == 0 || strcmp(a, "--max-events") == 0 ||
             strcmp(a, "--point") == 0 || strcmp(a, "--replication") == 0 ||
-            strcmp(a, "--max-memory") == 0) {
+            strcmp(a, "--max-memory") == 0 || strcmp(a, "-j") == 0) {
             if (need_value(argc, argv, i, "run"))
                 return 2;
             const char *v = argv[++i];
             long n;
-            if (strcmp(a, "--max-memory") == 0) {
+            if (strcmp(a, "-j") == 0) {
+                if (units_parse_int(v, 1, WORKERS_MAX, &n, &err))
+                    return bad_arg("run", "-j: %s", err.msg);
+                o.jobs = n;
+            } else if (strcmp(a, "--max-memory") == 0) {
                 if (parse_size(v, &o.max_memory) != 0)
                     return bad_arg("run", "--max-memory: expected a size of at least 1M such as "
                                           "512M or 4G, got \"%s\"", v);
@@ -325,13 +349,11 @@ static int cmd_run(int argc, char **argv)
             plot = true;
         } else if (strcmp(a, "--trace") == 0) {
             o.trace = true;
-        } else if (strcmp(a, "-j") == 0) {
-            return bad_arg("run", "%s is not available in this version yet", a);
         } else if (a[0] == '-' && a[1]) {
             static const char *const opts[] = {"-o", "--seed", "--replications", "--set",
                                                "--reproducible", "--max-events", "--plot",
                                                "--trace", "--help", "--point", "--replication",
-                                               "--max-memory"};
+                                               "--max-memory", "-j"};
             return unknown_option("run", a, opts, MX_ARRAY_LEN(opts));
         } else if (!scenario) {
             scenario = a;
@@ -364,6 +386,7 @@ static int cmd_run(int argc, char **argv)
     struct progress pr = {.started = wall_now(), .span = s->sim.duration};
     if (isatty(STDERR_FILENO)) {
         o.progress = show_progress;
+        o.reps_progress = show_reps_progress;
         o.progress_ctx = &pr;
     }
     int rc = runner_run(s, &o, &err);
@@ -417,13 +440,6 @@ static const char usage_sweep[] =
     "  --print-run P/R     print the mxsim run command for point P, replication R, and\n"
     "                      exit\n";
 
-/* -j's default: the number of cores, at most SWEEP_MAX_JOBS. */
-static long default_jobs(void)
-{
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    return cores > 0 ? (cores < SWEEP_MAX_JOBS ? cores : SWEEP_MAX_JOBS) : 1;
-}
-
 static int parse_pair(const char *v, char sep, uint64_t *a, uint64_t *b)
 {
     char *end, *end2;
@@ -471,7 +487,7 @@ static int cmd_sweep(int argc, char **argv)
             } else if (strcmp(a, "-o") == 0) {
                 o.out_dir = v;
             } else if (strcmp(a, "-j") == 0) {
-                if (units_parse_int(v, 1, SWEEP_MAX_JOBS, &n, &err))
+                if (units_parse_int(v, 1, WORKERS_MAX, &n, &err))
                     return bad_arg("sweep", "-j: %s", err.msg);
                 o.jobs = n;
             } else if (strcmp(a, "--shard") == 0) {

@@ -142,3 +142,46 @@ int out_close(struct out *o, struct mx_err *err)
     int rc = out_finish(o, err);
     return rc ? rc : out_commit(o, err);
 }
+
+int out_open_part(struct out *o, const char *path, struct mx_err *err)
+{
+    memset(o, 0, sizeof *o);
+    snprintf(o->path, sizeof o->path, "%s", path);
+    snprintf(o->tmp, sizeof o->tmp, "%s", path);
+    o->fp = fopen(o->tmp, "w");
+    if (!o->fp)
+        return mx_fail(err, MX_EIO, "cannot create %s: %s", o->tmp, strerror(errno));
+    o->first_field = true;
+    return MX_OK;
+}
+
+int out_part_close(struct out *o, struct mx_err *err)
+{
+    int e = o->failed || ferror(o->fp) ? (errno ? errno : EIO) : 0;
+    if (fclose(o->fp) != 0 && !e)
+        e = errno;
+    o->fp = NULL;
+    if (e) {
+        unlink(o->tmp);
+        return mx_fail(err, MX_EIO, "cannot write %s: %s", o->tmp, strerror(e));
+    }
+    return MX_OK;
+}
+
+int out_append_part(struct out *o, const char *path, struct mx_err *err)
+{
+    FILE *in = fopen(path, "r");
+    if (!in)
+        return mx_fail(err, MX_EIO, "cannot read %s: %s", path, strerror(errno));
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, o->fp) != n)
+            o->failed = true;
+    int e = ferror(in) ? (errno ? errno : EIO) : 0;
+    fclose(in);
+    unlink(path);
+    if (e)
+        return mx_fail(err, MX_EIO, "cannot read %s: %s", path, strerror(e));
+    return MX_OK;
+}

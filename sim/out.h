@@ -36,4 +36,12 @@ int out_close(struct out *o, struct mx_err *err);
 /* Closes and unlinks the temporary of an unfinished or uncommitted file. */
 void out_abort(struct out *o);
 
+/* A part: rows that one process writes at exactly `path` and another appends to
+ * its own file (a worker's replication, mxsim run -j). out_part_close closes it
+ * and keeps it (no fsync: it lives until out_append_part); out_abort unlinks it. */
+int out_open_part(struct out *o, const char *path, struct mx_err *err);
+int out_part_close(struct out *o, struct mx_err *err);
+/* Appends the bytes of the part at path to o, then unlinks the part. */
+int out_append_part(struct out *o, const char *path, struct mx_err *err);
+
 #endif

@@ -3,9 +3,11 @@
  * do not depend on how many replications ran before. */
 #include "runner.h"
 
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,6 +16,7 @@
 #include "run.h"
 #include "scen.h"
 #include "stats.h"
+#include "workers.h"
 #include "zone.h"
 
 /* The main metrics: a column of summary.csv each, and a mean and a 95% CI in
@@ -444,6 +447,145 @@ static const char *const file_names[F_N] = {"summary.csv", "servers.csv", "point
                                             "timeseries.csv", "delays.csv", "faults.csv",
                                             "trace.csv"};
 
+/* ---- mxsim run -j: the replications on workers (workers.h) ---- */
+
+/* What a worker sends for a replication: this, then n_servers + 1 struct
+ * run_server_result. Its timeseries (the first replication) and trace rows go to
+ * part files that the parent appends in order. */
+struct rep_reply {
+    int status;
+    struct mx_err err;
+    struct run_result res; /* res.server is not sent */
+    double wall;
+    struct hist delays;
+};
+
+struct reps {
+    const struct scenario *s;
+    const struct runner_opts *o;
+    uint64_t seed;
+    long first, reps;
+    pid_t parent;
+    struct out *f;
+    struct run_result *all;
+    struct run_server_result *servers;
+    struct hist *delays;
+    uint32_t *owner; /* for trace.csv */
+};
+
+enum { PART_TIMESERIES, PART_TRACE };
+
+/* A part's path, known to the parent without a word from the worker: so that the
+ * parent can remove the parts of a run that fails. */
+static void part_path(const struct reps *c, int part, uint64_t t, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/.%s.%ld.%" PRIu64 ".part", c->o->out_dir,
+             part == PART_TIMESERIES ? "timeseries.csv" : "trace.csv", (long)c->parent, t);
+}
+
+static void rep_work(void *ctx, uint64_t t, void *reply)
+{
+    struct reps *c = ctx;
+    struct rep_reply *r = reply;
+    struct run_server_result *servers = (struct run_server_result *)(r + 1);
+    struct runner_opts ro = *c->o;
+    ro.progress = NULL; /* the parent shows the replications in */
+    struct out ts = {0}, trace = {0};
+    struct sampler sm = {.o = &ts};
+    struct tracer tr = {.o = &trace, .owner = c->owner};
+    char path[4300];
+    hist_init(&r->delays);
+    if (t == 0) {
+        sm.last = calloc(c->s->n_servers + 1, sizeof *sm.last);
+        part_path(c, PART_TIMESERIES, t, path, sizeof path);
+        if (!sm.last)
+            r->status = mx_fail(&r->err, MX_ENOMEM, "out of memory");
+        else
+            r->status = out_open_part(&ts, path, &r->err);
+    }
+    if (r->status == MX_OK && c->o->trace) {
+        part_path(c, PART_TRACE, t, path, sizeof path);
+        r->status = out_open_part(&trace, path, &r->err);
+    }
+    if (r->status == MX_OK) {
+        r->res.server = servers;
+        r->status = runner_one(c->s, &ro, c->seed, c->first + (long)t, t == 0 ? &sm : NULL,
+                               c->o->trace ? &tr : NULL, &r->res, &r->delays, &r->wall, &r->err);
+    }
+    if (r->status == MX_OK && ts.fp)
+        r->status = out_part_close(&ts, &r->err);
+    if (r->status == MX_OK && trace.fp)
+        r->status = out_part_close(&trace, &r->err);
+    if (r->status != MX_OK)
+        out_abort(&ts), out_abort(&trace);
+    free(sm.last);
+    r->err.file = NULL; /* a pointer into this process means nothing to the parent */
+    r->res.server = NULL;
+}
+
+static int rep_deliver(void *ctx, uint64_t t, const void *reply, const char *death,
+                       struct mx_err *err)
+{
+    struct reps *c = ctx;
+    const struct rep_reply *r = reply;
+    long rep = c->first + (long)t;
+    size_t ns = c->s->n_servers + 1;
+    char path[4300];
+    if (!r)
+        return mx_fail(err, MX_EIO, "replication %ld: its worker %s", rep, death);
+    if (r->status != MX_OK) {
+        *err = r->err;
+        return r->status;
+    }
+    c->all[t] = r->res;
+    c->all[t].server = c->servers + t * ns;
+    memcpy(c->all[t].server, r + 1, ns * sizeof *c->servers);
+    hist_merge(c->delays, &r->delays);
+    int rc = MX_OK;
+    if (t == 0) {
+        part_path(c, PART_TIMESERIES, t, path, sizeof path);
+        rc = out_append_part(&c->f[F_TIMESERIES], path, err);
+    }
+    if (rc == MX_OK && c->o->trace) {
+        part_path(c, PART_TRACE, t, path, sizeof path);
+        rc = out_append_part(&c->f[F_TRACE], path, err);
+    }
+    if (rc != MX_OK)
+        return rc;
+    runner_summary_row(&c->f[F_SUMMARY], &c->s->grid, c->s->point, rep, &c->all[t], r->wall);
+    runner_server_rows(&c->f[F_SERVERS], c->s, c->s->point, rep, &c->all[t]);
+    return MX_OK;
+}
+
+static void rep_progress(void *ctx, uint64_t delivered, long running)
+{
+    struct reps *c = ctx;
+    if (c->o->reps_progress)
+        c->o->reps_progress(c->o->progress_ctx, (long)delivered, c->reps, running);
+}
+
+static int run_parallel(struct reps *c, struct mx_err *err)
+{
+    struct workers w = {
+        .jobs = c->o->jobs, .window = (uint64_t)c->o->jobs * 4,
+        .reply_len = sizeof(struct rep_reply) + (c->s->n_servers + 1) * sizeof *c->servers,
+        .trim = c->o->max_memory != 0, .work = rep_work, .deliver = rep_deliver,
+        .progress = rep_progress, .ctx = c, .interrupt = c->o->interrupt};
+    c->parent = getpid();
+    int rc = workers_run(&w, 0, (uint64_t)c->reps, err);
+    if (rc != MX_OK) { /* the parts of replications that were not appended */
+        char path[4300];
+        for (long t = 0; t < c->reps; t++)
+            for (int part = PART_TIMESERIES; part <= PART_TRACE; part++) {
+                if ((part == PART_TIMESERIES && t) || (part == PART_TRACE && !c->o->trace))
+                    continue;
+                part_path(c, part, (uint64_t)t, path, sizeof path);
+                unlink(path);
+            }
+    }
+    return rc;
+}
+
 int runner_run(const struct scenario *s, const struct runner_opts *o, struct mx_err *err)
 {
     struct out f[F_N] = {{0}};
@@ -490,17 +632,24 @@ int runner_run(const struct scenario *s, const struct runner_opts *o, struct mx_
     runner_summary_header(&f[F_SUMMARY], &s->grid);
     runner_servers_header(&f[F_SERVERS]);
     sample_header(&f[F_TIMESERIES], s);
-    for (long rep = 0; rep < reps; rep++) {
-        double wall;
-        all[rep].server = servers + (size_t)rep * (s->n_servers + 1);
-        rc = runner_one(s, o, seed, first + rep, rep == 0 ? &sm : NULL, o->trace ? &tr : NULL,
-                        &all[rep], delays, &wall, err);
-        if (rc == MX_OK && o->interrupt && *o->interrupt)
-            rc = mx_fail(err, MX_EINTR, "interrupted");
-        if (rc != MX_OK)
+    if (o->jobs > 1 && reps > 1) { /* on workers: the same rows, in the same order */
+        struct reps c = {.s = s, .o = o, .seed = seed, .first = first, .reps = reps, .f = f,
+                         .all = all, .servers = servers, .delays = delays, .owner = tr.owner};
+        if ((rc = run_parallel(&c, err)) != MX_OK)
             goto fail;
-        runner_summary_row(&f[F_SUMMARY], &s->grid, s->point, first + rep, &all[rep], wall);
-        runner_server_rows(&f[F_SERVERS], s, s->point, first + rep, &all[rep]);
+    } else {
+        for (long rep = 0; rep < reps; rep++) {
+            double wall;
+            all[rep].server = servers + (size_t)rep * (s->n_servers + 1);
+            rc = runner_one(s, o, seed, first + rep, rep == 0 ? &sm : NULL,
+                            o->trace ? &tr : NULL, &all[rep], delays, &wall, err);
+            if (rc == MX_OK && o->interrupt && *o->interrupt)
+                rc = mx_fail(err, MX_EINTR, "interrupted");
+            if (rc != MX_OK)
+                goto fail;
+            runner_summary_row(&f[F_SUMMARY], &s->grid, s->point, first + rep, &all[rep], wall);
+            runner_server_rows(&f[F_SERVERS], s, s->point, first + rep, &all[rep]);
+        }
     }
     if ((rc = runner_points_file(&f[F_POINTS], s, all, reps, err)) != MX_OK)
         goto fail;

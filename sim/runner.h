@@ -30,9 +30,14 @@ struct runner_opts {
     uint64_t max_memory;   /* bytes of resident memory; 0 = no limit */
     /* Set by a signal handler: the run stops between events, writing nothing. */
     const volatile sig_atomic_t *interrupt;
-    /* Called now and then between events (cli prints progress on a terminal). */
+    /* Called now and then between events (cli prints progress on a terminal); with
+     * jobs > 1, reps_progress instead after each replication is in. */
     void (*progress)(void *ctx, const struct loop *l);
+    void (*reps_progress)(void *ctx, long done, long reps, long running);
     void *progress_ctx;
+    /* Worker processes for the replications (workers.h); 0 or 1: this process.
+     * The files are the same bytes whatever the number. */
+    long jobs;
 };
 
 /* Runs the replications of s (at its point s->point) and writes o->out_dir. */

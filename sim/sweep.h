@@ -24,14 +24,12 @@
 
 struct scenario;
 
-enum { SWEEP_MAX_JOBS = 256 };
-
 struct sweep_opts {
     const char *path;          /* the scenario, and its --set overrides: each point is */
     const char *const *sets;   /* loaded from them */
     size_t n_set;
     const char *out_dir;
-    long jobs;                 /* worker processes, 1 to SWEEP_MAX_JOBS */
+    long jobs;                 /* worker processes, 1 to WORKERS_MAX */
     uint64_t shard_k, shard_n; /* shard K of N, 1 <= K <= N; 1/1: every run */
     bool have_seed;
     uint64_t seed;             /* overrides [simulation] seed when have_seed */

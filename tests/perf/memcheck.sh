@@ -14,7 +14,8 @@
 # here (a failed [expect], bad input). "Still reachable" blocks are not errors: GSL and
 # libc keep some for the process's lifetime.
 #
-# The commands: ready scenarios cut short with --set (several replications; --trace;
+# The commands: ready scenarios cut short with --set (several replications on worker
+# processes, which valgrind follows through fork, as in a sweep; --trace;
 # a relay chain; a rate profile read from CSV; site faults), `explain`, `check` with a
 # JUnit file (capacity-n-plus-1.ini's [expect] fails by design: exit 1), `help`, and
 # error paths: a misspelt value (exit 2, did-you-mean), a missing
@@ -62,8 +63,8 @@ vg() {
 
 vg 0 failover-reps run "$S/seed000-failover.ini" -o "$WORK/o1" \
     --set simulation.duration=40m --set simulation.replications=2
-vg 0 relayhost-trace run "$S/seed001-relayhost.ini" -o "$WORK/o2" --trace \
-    --set simulation.duration=5m --set simulation.replications=1
+vg 0 relayhost-trace run "$S/seed001-relayhost.ini" -o "$WORK/o2" --trace -j 2 \
+    --set simulation.duration=5m --set simulation.replications=2
 vg 0 chain run "$S/seed001-chain.ini" -o "$WORK/o3" \
     --set simulation.duration=10m --set simulation.replications=1
 vg 0 diurnal-profile run "$S/diurnal.ini" -o "$WORK/o4" \
@@ -71,6 +72,8 @@ vg 0 diurnal-profile run "$S/diurnal.ini" -o "$WORK/o4" \
 vg 0 site-outage run "$S/site-outage.ini" -o "$WORK/o5" \
     --set simulation.duration=30m --set simulation.replications=1
 vg 0 testbed-e3 run "$S/testbed/e3-blackhole.ini" -o "$WORK/o6" --reproducible
+vg 0 sweep-j2 sweep "$S/ci-gate.ini" -o "$WORK/o12" -j 2 \
+    --set simulation.duration=2m --set simulation.replications=2
 vg 0 explain explain "$S/seed000-spread.ini" -n 3
 vg 0 explain-exim explain "$S/seed000-spread.ini" --set 'sender internet.mta=exim'
 vg 1 check-junit check "$S/capacity-n-plus-1.ini" -o "$WORK/o7" --junit "$WORK/junit.xml" \
