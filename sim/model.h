@@ -45,6 +45,7 @@ enum ev_kind {
     EV_REVIVE,           /* qmgr: a dead destination's minimal_backoff_time is over (R32) */
     EV_CONN_IDLE,        /* scache: a cached connection idled out (R39) */
     EV_ADMIT,            /* qmgr: a message enters the active queue (R28) */
+    EV_AGENT,            /* qmgr: a delivery agent is free for a message (delivery_agent_delay) */
     EV_KINDS
 };
 
@@ -131,6 +132,7 @@ struct dq { /* owned by qmgr.c: one per (instance, nexthop), R1 */
     uint32_t busy;       /* deliveries running (R29) */
     uint32_t window;     /* deliveries allowed at once (R29 to R31) */
     uint32_t head, tail; /* waiting messages, FIFO */
+    uint32_t agent_wait; /* messages waiting for a delivery agent (delivery_agent_delay) */
     double fail_cohorts; /* R31 */
     mx_time last_done;   /* when the last delivery ended; -1: none since creation */
     uint64_t revive_seq; /* the EV_REVIVE this dead queue waits for */

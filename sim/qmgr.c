@@ -65,16 +65,46 @@ static void start(struct run *r, uint32_t dq, uint32_t m, bool now)
     msg_at(r, m)->wait_seq = loop_schedule_after(&r->loop, 0, EV_START, m);
 }
 
-static void submit(struct run *r, uint32_t m)
+/* The wait for a delivery agent (mxsim's delivery_agent_delay, Postfix's delays=
+ * b less the wait for the window): the message is in its destination queue but
+ * cannot be selected until an smtp process is free for it. Postfix's queue
+ * manager selects an entry only when the transport has a delivery agent for it
+ * (qmgr_transport_alloc(), then qmgr_job_entry_select()), so the wait holds no
+ * window slot, but the queue is not empty meanwhile and is not deleted (R29): a
+ * message that arrives during it finds the queue, and is back to back once a
+ * delivery has ended (R37). On a loaded machine this is what keeps Postfix's
+ * queues, and so its caching, alive through a burst (docs/validation.md).
+ * SIMPLIFICATION(R29): each message waits its own draw, so with a random delay
+ * messages can leave the wait out of arrival order; Postfix's agents serve the
+ * todo list in order. 0, the default, draws nothing and waits not at all. */
+static bool agent_wait(struct run *r, uint32_t dq, uint32_t m)
 {
-    uint32_t dq = msg_at(r, m)->dq;
+    const struct dist *d = &cfg_of(r, dq)->delivery_agent_delay;
+    if (d->kind == DIST_CONST && d->a == 0)
+        return false;
+    struct dq *q = &r->dq[dq];
+    mx_time wait = dist_draw(d, &r->inst[q->inst].rng);
+    q->agent_wait++;
+    msg_at(r, m)->wait_seq = loop_schedule(&r->loop, mx_add(loop_now(&r->loop), wait),
+                                           EV_AGENT, m);
+    return true;
+}
+
+/* A queue that holds nothing is deleted (R29). */
+static bool empty(const struct dq *q)
+{
+    return q->busy == 0 && q->head == MX_NONE && q->agent_wait == 0;
+}
+
+/* Into the destination queue: a delivery now if the window has room and nobody
+ * waits before it, else the queue's FIFO. */
+static void enqueue(struct run *r, uint32_t dq, uint32_t m)
+{
     struct dq *q = &r->dq[dq];
     if (q->dead) { /* R32: new mail for a dead destination is deferred at once */
         sender_suspend(r, m);
         return;
     }
-    if (!q->exists)
-        create(r, dq);
     if (q->busy < q->window && q->head == MX_NONE) {
         start(r, dq, m, true);
         return;
@@ -86,6 +116,31 @@ static void submit(struct run *r, uint32_t m)
     else
         q->head = m;
     q->tail = m;
+}
+
+static void submit(struct run *r, uint32_t m)
+{
+    uint32_t dq = msg_at(r, m)->dq;
+    struct dq *q = &r->dq[dq];
+    if (q->dead) { /* R32: new mail for a dead destination is deferred at once */
+        sender_suspend(r, m);
+        return;
+    }
+    if (!q->exists)
+        create(r, dq);
+    if (!agent_wait(r, dq, m))
+        enqueue(r, dq, m);
+}
+
+void qmgr_on_agent(void *run, const struct ev *ev)
+{
+    struct run *r = run;
+    struct msg *mp = msg_at(r, ev->ref);
+    assert(ev->seq == mp->wait_seq);
+    struct dq *q = &r->dq[mp->dq];
+    assert(q->exists && q->agent_wait > 0);
+    q->agent_wait--;
+    enqueue(r, mp->dq, ev->ref);
 }
 
 static void push(struct run *r, uint32_t *head, uint32_t *tail, uint32_t m)
@@ -231,7 +286,7 @@ void qmgr_done(struct run *r, uint32_t dq, enum qmgr_feedback fb)
             q->tail = MX_NONE;
         start(r, dq, m, false);
     }
-    if (!q->dead && q->busy == 0 && q->head == MX_NONE)
+    if (!q->dead && empty(q))
         q->exists = false; /* R29: an empty queue is deleted */
 }
 
@@ -248,7 +303,7 @@ void qmgr_on_revive(void *run, const struct ev *ev)
     q->window = q->busy ? q->busy : (uint32_t)cfg_of(r, ev->ref)->initial_destination_concurrency;
     q->fresh = true;
     q->fail_cohorts = 0;
-    if (q->busy == 0 && q->head == MX_NONE)
+    if (empty(q))
         q->exists = false;
 }
 
@@ -279,6 +334,6 @@ void qmgr_check(const struct run *r, uint32_t dq)
 {
     const struct dq *q = &r->dq[dq];
     assert(!q->dead || q->head == MX_NONE); /* a dead queue holds no waiting mail */
-    assert(q->exists || (q->busy == 0 && q->head == MX_NONE));
+    assert(q->exists || empty(q));
     (void)q;
 }

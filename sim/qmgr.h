@@ -29,6 +29,8 @@ void qmgr_admit(struct run *r, uint32_t m, bool fresh);
 /* A message left the active queue (delivered, bounced or deferred). */
 void qmgr_left(struct run *r, uint32_t inst);
 void qmgr_on_admit(void *run, const struct ev *ev);
+/* EV_AGENT: the message's wait for a delivery agent is over; into its queue. */
+void qmgr_on_agent(void *run, const struct ev *ev);
 /* A delivery of queue dq ended with this feedback. */
 void qmgr_done(struct run *r, uint32_t dq, enum qmgr_feedback fb);
 /* R37: should the delivery being started on dq save its session afterwards

@@ -234,6 +234,7 @@ int run_init(struct run *r, const struct scenario *s, uint64_t seed, uint64_t po
     loop_on(&r->loop, EV_REVIVE, qmgr_on_revive, r);
     loop_on(&r->loop, EV_CONN_IDLE, scache_on_idle, r);
     loop_on(&r->loop, EV_ADMIT, qmgr_on_admit, r);
+    loop_on(&r->loop, EV_AGENT, qmgr_on_agent, r);
     r->traffic = calloc(s->n_traffic + 1, sizeof *r->traffic);
     if (!r->traffic)
         return mx_fail(err, MX_ENOMEM, "out of memory");

@@ -311,6 +311,8 @@ static const struct key sender_keys[] = {
      100000000, NULL, NULL},
     {"resolver", K_REF, OFF(scen_sender, resolver), "", 0, 0, NULL, NULL},
     {"connect_latency", K_DIST, OFF(scen_sender, connect_latency), "0", 0, 0, NULL, NULL},
+    {"delivery_agent_delay", K_DIST, OFF(scen_sender, delivery_agent_delay), "0", 0, 0, NULL,
+     NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
 };
 

@@ -239,3 +239,50 @@ Test(qmgr, active_limit_caps_the_active_queue)
     run_fini(&r);
     scen_free(s);
 }
+
+/* delivery_agent_delay (mxsim's own; Postfix's delays= b less the window wait): 10
+ * messages 20 ms apart, each delivery 11 ms. Without the wait each message finds
+ * its queue deleted (R29) and starts a fresh one without caching (R37): no reuse.
+ * With 50 ms for a delivery agent the queue never empties: message 0 is selected at
+ * 50 ms on a fresh queue (no caching), message 1 at 70 ms, back to back with
+ * message 0's end at 61 ms, so it saves its session (R37), and messages 2 to 9
+ * each take the session the one before saved (R38): 8 reused. The wait holds no
+ * window slot: never more than one session runs. */
+Test(qmgr, waiting_for_a_delivery_agent_keeps_the_queue_and_its_caching)
+{
+    FILE *f = fopen("/tmp/mxsim-agent-trace.csv", "w");
+    cr_assert(f);
+    fputs("time\n", f);
+    for (int i = 0; i < 10; i++)
+        fprintf(f, "%.3f\n", 0.02 * i);
+    fclose(f);
+    const char text[] =
+        "[simulation]\nduration = 1s\ndrain = 1h\n"
+        "[dns]\nrecord = d. 300 IN A 10.0.0.1\n"
+        "[sender p]\nconnect_latency = 1ms\n"
+        "[server s]\naddress = 10.0.0.1\nsession_time = 10ms\n"
+        "[traffic t]\nfrom = p\nto = d\nrate = 1/s\n"
+        "arrivals = trace(/tmp/mxsim-agent-trace.csv)\n";
+    for (int with = 0; with <= 1; with++) {
+        const char *sets[] = {"sender p.delivery_agent_delay=const(50ms)"};
+        struct scenario *s = load_text(text, sets, with ? 1 : 0);
+        struct run r;
+        struct mx_err err = {0};
+        cr_assert_eq(run_init(&r, s, 1, 0, 0, &err), MX_OK);
+        cr_assert_eq(loop_run(&r.loop, mx_time_from_s(0.115)), MX_OK);
+        if (with) { /* at 115 ms: messages 0 to 5 arrived, 0 to 2 are done, 3 runs
+                     * (selected at 110 ms), 4 and 5 wait for an agent */
+            cr_assert(r.dq[0].exists);
+            cr_assert_eq(r.dq[0].busy, 1);
+            cr_assert_eq(r.dq[0].agent_wait, 2);
+        }
+        cr_assert_eq(loop_run(&r.loop, mx_time_from_s(2)), MX_OK);
+        cr_assert_eq(r.totals.delivered, 10);
+        cr_assert_eq(r.totals.reused, with ? 8 : 0);
+        cr_assert_eq(r.srv[0].peak, 1);
+        cr_assert_eq(r.dq[0].agent_wait, 0);
+        run_fini(&r);
+        scen_free(s);
+    }
+    remove("/tmp/mxsim-agent-trace.csv");
+}
