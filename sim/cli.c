@@ -40,7 +40,7 @@ static const char usage_main[] =
     "  explain SCENARIO  the MX answer as nslookup shows it, then the try order\n"
     "  plot DIR          charts from a run's CSV files\n"
     "  check SCENARIO|DIR  evaluate [expect]: exit 1 when one fails (--junit FILE)\n"
-    "  help [COMMAND]    this text, or a command's\n"
+    "  help [COMMAND]    this text, or a command's; help --man: the man page, mxsim(1)\n"
     "  version           print the version\n"
     "\n"
 
@@ -848,6 +848,50 @@ static int cmd_plot(int argc, char **argv)
     return run_plot(argv[2]);
 }
 
+/* The commands' help texts: mxsim help COMMAND, COMMAND --help, and the man page. */
+static const struct {
+    const char *name, *usage;
+} helps[] = {{"run", usage_run},         {"sweep", usage_sweep}, {"merge", usage_merge},
+             {"explain", usage_explain}, {"plot", usage_plot},   {"check", usage_check}};
+
+/* Text as roff: backslashes escaped, and no line may start with a control
+ * character ('.' or '\''). */
+static void roff_text(const char *t)
+{
+    bool bol = true;
+    for (; *t; t++) {
+        if (bol && (*t == '.' || *t == '\''))
+            fputs("\\&", stdout);
+        if (*t == '\\')
+            fputs("\\e", stdout);
+        else
+            putchar(*t);
+        bol = *t == '\n';
+    }
+}
+
+/* mxsim help --man: mxsim(1), from the same texts as the help, so the two cannot
+ * drift apart (CMake writes it to mxsim.1 at build time). */
+static void man_page(void)
+{
+    printf(".TH MXSIM 1 \"\" \"mxsim %s\" \"User Commands\"\n", MXSIM_VERSION);
+    puts(".SH NAME\nmxsim \\- simulate how mail is spread over and fails over between the "
+         "servers that DNS MX records name\n.SH SYNOPSIS\n.B mxsim\n.I COMMAND\n[\n.I ARGS\n]"
+         "\n.SH DESCRIPTION\n.nf");
+    roff_text(usage_main);
+    puts(".fi\n.SH COMMANDS");
+    for (size_t i = 0; i < MX_ARRAY_LEN(helps); i++) {
+        printf(".SS %s\n.nf\n", helps[i].name);
+        roff_text(helps[i].usage);
+        puts(".fi");
+    }
+    puts(".SH EXIT STATUS\n0 success; 1 an expectation failed (check); 2 bad input (scenario, "
+         "zone, CSV or arguments), with FILE:LINE and the key; 3 an internal or I/O error, out "
+         "of memory, --max-events or --max-memory, or a signal.\n.SH FILES\nThe scenario "
+         "format, the output files and the model are described in docs/scenario.md, "
+         "docs/outputs.md and docs/model.md of the mxsim sources.");
+}
+
 static int cmd_help(int argc, char **argv)
 {
     const char *topic = argc > 2 ? argv[2] : NULL;
@@ -855,30 +899,15 @@ static int cmd_help(int argc, char **argv)
         fputs(usage_main, stdout);
         return 0;
     }
-    if (strcmp(topic, "run") == 0) {
-        fputs(usage_run, stdout);
+    if (strcmp(topic, "--man") == 0) {
+        man_page();
         return 0;
     }
-    if (strcmp(topic, "explain") == 0) {
-        fputs(usage_explain, stdout);
-        return 0;
-    }
-    if (strcmp(topic, "sweep") == 0) {
-        fputs(usage_sweep, stdout);
-        return 0;
-    }
-    if (strcmp(topic, "merge") == 0) {
-        fputs(usage_merge, stdout);
-        return 0;
-    }
-    if (strcmp(topic, "plot") == 0) {
-        fputs(usage_plot, stdout);
-        return 0;
-    }
-    if (strcmp(topic, "check") == 0) {
-        fputs(usage_check, stdout);
-        return 0;
-    }
+    for (size_t i = 0; i < MX_ARRAY_LEN(helps); i++)
+        if (strcmp(topic, helps[i].name) == 0) {
+            fputs(helps[i].usage, stdout);
+            return 0;
+        }
     fputs(usage_main, stdout);
     return strcmp(topic, "help") == 0 || strcmp(topic, "version") == 0 ? 0 : 2;
 }

@@ -143,3 +143,28 @@ Test(cli, help_and_version_exit_0)
     cr_assert_eq(sh(MXSIM_BINARY " run --help", NULL), 0);
     cr_assert_eq(sh(MXSIM_BINARY " version", NULL), 0);
 }
+
+/* PRODUCT.md's mxsim(1): mxsim help --man is the man page, written from the same
+ * texts as the help, one section per command, and groff reads it without a
+ * warning (-ww: all of them). The build writes it to mxsim.1. */
+Test(cli, man_page_has_every_command_and_groff_reads_it_cleanly)
+{
+    char err[2048];
+    cr_assert_eq(sh(MXSIM_BINARY " help --man > /tmp/mxsim-test.1", err), 0, "%s", err);
+    char *page = slurp("/tmp/mxsim-test.1");
+    cr_assert(strncmp(page, ".TH MXSIM 1 ", 12) == 0, "%.40s", page);
+    const char *cmds[] = {"run", "sweep", "merge", "explain", "plot", "check"};
+    for (size_t i = 0; i < 6; i++) {
+        char sec[32], use[64];
+        snprintf(sec, sizeof sec, "\n.SS %s\n", cmds[i]);
+        snprintf(use, sizeof use, "usage: mxsim %s ", cmds[i]);
+        cr_assert(strstr(page, sec) && strstr(page, use), "no section for %s", cmds[i]);
+    }
+    cr_assert(strstr(page, "\n.SH EXIT STATUS\n"));
+    free(page);
+    /* groff -ww warns of anything it would have to guess; -z: no output */
+    cr_assert_eq(sh("groff -man -Tutf8 -ww -z /tmp/mxsim-test.1 2>&1 | grep . >&2", err), 1,
+                 "groff warned: %s", err);
+    cr_assert_eq(sh("test -s " MXSIM_BINARY_DIR "/mxsim.1", NULL), 0, "the build wrote no mxsim.1");
+    remove("/tmp/mxsim-test.1");
+}
