@@ -1,5 +1,6 @@
 /* scache.c -- see scache.h.
- * SIMPLIFICATION(R38): a reused connection's RSET probe costs nothing, and the
+ * SIMPLIFICATION(R38): a reused connection's RSET probe costs one round trip (a
+ *   connect_latency draw, sender.c) and always succeeds on a live server; the
  *   delivery's session time is drawn from the same distribution as a new one's.
  * SIMPLIFICATION(R65): an idle cached connection to a server that has failed since
  *   is found dead when next taken, at no cost (Postfix's RSET probe would fail,

@@ -183,10 +183,10 @@ void server_release(struct run *r, uint32_t s)
     free_slot(r, s);
 }
 
-void server_reuse(struct run *r, uint32_t s, uint32_t m)
+void server_reuse(struct run *r, uint32_t s, uint32_t m, mx_time rset)
 {
     assert(srv_of(r, s)->busy > 0); /* the cached connection holds its worker */
-    schedule_session_end(r, s, m, 0);
+    schedule_session_end(r, s, m, rset);
 }
 
 bool server_down(const struct run *r, uint32_t s, uint32_t addr)

@@ -39,8 +39,9 @@ void server_abandon(struct run *r, uint32_t s, uint32_t m);
 void server_session_end(struct run *r, uint32_t s, bool keep);
 /* A cached connection closed: its worker takes the next waiting connection. */
 void server_release(struct run *r, uint32_t s);
-/* A delivery over a connection that already holds a worker (R38). */
-void server_reuse(struct run *r, uint32_t s, uint32_t m);
+/* A delivery over a connection that already holds a worker (R38); its session is
+ * longer by rset, the RSET probe's round trip. */
+void server_reuse(struct run *r, uint32_t s, uint32_t m, mx_time rset);
 /* A fault window is open on the server or on addr: new connections fail, cached
  * ones are found dead. */
 bool server_down(const struct run *r, uint32_t s, uint32_t addr);

@@ -286,3 +286,35 @@ Test(qmgr, waiting_for_a_delivery_agent_keeps_the_queue_and_its_caching)
     }
     remove("/tmp/mxsim-agent-trace.csv");
 }
+
+/* R38: a cached session is probed with RSET before it carries the next message:
+ * one round trip, a connect_latency draw (here const 5 ms). Two messages 30 ms
+ * apart to a destination that always caches: the first connects (5 ms) and
+ * delivers (10 ms); the second reuses the session, 5 ms of RSET and 10 ms of
+ * delivery. Both take 15 ms (the second took 10 ms while RSET was free). */
+Test(qmgr, a_reused_session_pays_the_rset_round_trip)
+{
+    FILE *f = fopen("/tmp/mxsim-rset-trace.csv", "w");
+    cr_assert(f);
+    fputs("time\n0\n0.03\n", f);
+    fclose(f);
+    const char text[] =
+        "[simulation]\nduration = 1s\ndrain = 1h\n"
+        "[dns]\nrecord = d. 300 IN A 10.0.0.1\n"
+        "[sender p]\nconnect_latency = const(5ms)\nsmtp_connection_cache_destinations = d\n"
+        "[server s]\naddress = 10.0.0.1\nsession_time = const(10ms)\n"
+        "[traffic t]\nfrom = p\nto = d\nrate = 1/s\n"
+        "arrivals = trace(/tmp/mxsim-rset-trace.csv)\n";
+    struct scenario *s = load_text(text, NULL, 0);
+    struct run r;
+    struct mx_err err = {0};
+    cr_assert_eq(run_init(&r, s, 1, 0, 0, &err), MX_OK);
+    cr_assert_eq(loop_run(&r.loop, mx_time_from_s(2)), MX_OK);
+    cr_assert_eq(r.totals.delivered, 2);
+    cr_assert_eq(r.totals.reused, 1);
+    cr_assert_eq(r.totals.delay.min, mx_time_from_s(0.015));
+    cr_assert_eq(r.totals.delay.max, mx_time_from_s(0.015));
+    run_fini(&r);
+    scen_free(s);
+    remove("/tmp/mxsim-rset-trace.csv");
+}
