@@ -109,6 +109,7 @@ int dist_parse(const char *s, struct dist *out, struct mx_err *err)
         if (d.a <= 0)
             return mx_fail(err, MX_EINPUT, "%s: expected a positive %s, got \"%s\"", f->usage,
                            d.kind == DIST_EXP ? "MEAN" : "MEDIAN", s);
+        d.log_a = log(d.a);
         break;
     case DIST_GAMMA:
     case DIST_WEIBULL:
@@ -136,7 +137,7 @@ mx_time dist_draw(const struct dist *d, struct rng_stream *rng)
         x = gsl_ran_flat(rng->r, d->a, d->b);
         break;
     case DIST_LOGNORMAL:
-        x = gsl_ran_lognormal(rng->r, log(d->a), d->b);
+        x = gsl_ran_lognormal(rng->r, d->log_a, d->b);
         break;
     case DIST_GAMMA:
         x = gsl_ran_gamma(rng->r, d->a, d->b);

@@ -16,6 +16,7 @@ enum dist_kind { DIST_CONST, DIST_EXP, DIST_UNIFORM, DIST_LOGNORMAL, DIST_GAMMA,
 struct dist {
     enum dist_kind kind;
     double a, b; /* parameters, times in seconds */
+    double log_a; /* lognormal: log(a), set by dist_parse (a log per draw saved) */
 };
 
 /* Fills only err->msg, naming the expected form and what was found. */

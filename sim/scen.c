@@ -1076,11 +1076,11 @@ static int fault_timing(struct build *b, const struct section *sec)
             if (units_parse_duration(up, &mean, b->err) != MX_OK || mean < floor)
                 return fail_at(b->err, ue, NULL, "expected a duration of at least 1ms, got \"%s\"",
                                up);
-            f->up = (struct dist){DIST_EXP, mx_time_to_s(mean), 0};
+            f->up = (struct dist){.kind = DIST_EXP, .a = mx_time_to_s(mean)};
             if (units_parse_duration(down, &mean, b->err) != MX_OK || mean < floor)
                 return fail_at(b->err, de, NULL, "expected a duration of at least 1ms, got \"%s\"",
                                down);
-            f->down = (struct dist){DIST_EXP, mx_time_to_s(mean), 0};
+            f->down = (struct dist){.kind = DIST_EXP, .a = mx_time_to_s(mean)};
         } else {
             if (dist_parse(up, &f->up, b->err) != MX_OK)
                 return fail_at(b->err, ue, NULL, "%s", b->err->msg);

@@ -3,10 +3,13 @@
 #ifndef MXSIM_TEST_CLI_UTIL_H
 #define MXSIM_TEST_CLI_UTIL_H
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -57,6 +60,32 @@ static inline const char *write_tmp(const char *text)
     fputs(text, f);
     fclose(f);
     return path;
+}
+
+/* Starts mxsim with argv (argv[0] is "mxsim"), its output to /dev/null, and
+ * waits `ms` milliseconds for it to get going; returns its pid. */
+static inline pid_t start_quiet(char *const argv[], long ms)
+{
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+        dup2(fd, 1), dup2(fd, 2);
+        execv(MXSIM_BINARY, argv);
+        _exit(127);
+    }
+    struct timespec wait = {ms / 1000, ms % 1000 * 1000000};
+    nanosleep(&wait, NULL);
+    return pid;
+}
+
+/* Sends sig to pid and reaps it; its exit code, or -1 if a signal ended it. */
+static inline int stop_with(pid_t pid, int sig)
+{
+    int st;
+    kill(pid, sig);
+    waitpid(pid, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 /* err formatted as one line, with the temporary scenario path replaced by "S"

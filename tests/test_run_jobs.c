@@ -83,25 +83,13 @@ Test(run_jobs, j_out_of_range_is_exit_2)
 Test(run_jobs, sigterm_leaves_no_file_and_no_worker, .timeout = 120)
 {
     system("rm -rf /tmp/mxsim-rj-int");
-    pid_t pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        int fd = open("/dev/null", O_WRONLY);
-        dup2(fd, 1), dup2(fd, 2);
-        execl(MXSIM_BINARY, "mxsim", "run", FAILOVER, "--set", "simulation.duration=2000h",
-              "--replications", "4", "--trace", "-j", "2", "-o", "/tmp/mxsim-rj-int",
-              (char *)NULL);
-        _exit(127);
-    }
-    struct timespec wait = {1, 500 * 1000 * 1000};
-    nanosleep(&wait, NULL);
+    char *argv[] = {"mxsim", "run", FAILOVER, "--set", "simulation.duration=2000h",
+                    "--replications", "4", "--trace", "-j", "2", "-o", "/tmp/mxsim-rj-int", NULL};
+    pid_t pid = start_quiet(argv, 1500);
     int three = system("pgrep -f '[m]xsim run .*/tmp/mxsim-rj-int' | wc -l | grep -qx 3");
-    kill(pid, SIGTERM);
-    int st;
-    waitpid(pid, &st, 0);
+    int code = stop_with(pid, SIGTERM);
     cr_assert_eq(three, 0, "expected the run and its 2 workers");
-    cr_assert(WIFEXITED(st));
-    cr_assert_eq(WEXITSTATUS(st), 3);
+    cr_assert_eq(code, 3);
     char *files = listing("/tmp/mxsim-rj-int");
     cr_assert_str_eq(files, "", "left behind: %s", files);
     free(files);

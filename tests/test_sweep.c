@@ -211,24 +211,13 @@ Test(sweep, gnu_parallel_recipe, .timeout = 300)
 Test(sweep, sigterm_stops_every_worker_and_leaves_no_output, .timeout = 120)
 {
     system("rm -rf /tmp/mxsim-sw-int");
-    pid_t pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        int fd = open("/dev/null", O_WRONLY);
-        dup2(fd, 1), dup2(fd, 2);
-        execl(MXSIM_BINARY, "mxsim", "sweep", GATE, "--set", "simulation.duration=2000h", "-j",
-              "2", "-o", "/tmp/mxsim-sw-int", (char *)NULL);
-        _exit(127);
-    }
-    struct timespec wait = {1, 0};
-    nanosleep(&wait, NULL);
+    char *argv[] = {"mxsim", "sweep", GATE, "--set", "simulation.duration=2000h", "-j", "2",
+                    "-o", "/tmp/mxsim-sw-int", NULL};
+    pid_t pid = start_quiet(argv, 1000);
     int three = system("pgrep -f '[s]weep .*/tmp/mxsim-sw-int' | wc -l | grep -qx 3");
-    kill(pid, SIGTERM);
-    int st;
-    waitpid(pid, &st, 0);
+    int code = stop_with(pid, SIGTERM);
     cr_assert_eq(three, 0, "expected the sweep and its 2 workers");
-    cr_assert(WIFEXITED(st));
-    cr_assert_eq(WEXITSTATUS(st), 3);
+    cr_assert_eq(code, 3);
     cr_assert_eq(system("test -z \"$(ls -A /tmp/mxsim-sw-int 2>/dev/null)\""), 0,
                  "files left in /tmp/mxsim-sw-int");
     cr_assert_neq(system("pgrep -f '[s]weep .*/tmp/mxsim-sw-int' >/dev/null"), 0,
