@@ -8,5 +8,5 @@ scenario=${1:-scenarios/seed000-failover.ini}
 name=$(basename "$scenario" .ini)
 bash analysis/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" --target mxsim >/dev/null
+cmake --build build -j"$(nproc)" --target mxsim man >/dev/null   # the binary and mxsim(1)
 ./build/mxsim run "$scenario" -o "results/$name" --plot
