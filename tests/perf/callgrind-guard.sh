@@ -36,8 +36,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$ROOT/build-perf}
 MARGIN=${MARGIN:-15}
 # Baselines: Ir per event, measured as described above.
-BASE_TOTAL=${BASE_TOTAL:-1786}
-BASE_MARGINAL=${BASE_MARGINAL:-1671}
+BASE_TOTAL=${BASE_TOTAL:-1697}
+BASE_MARGINAL=${BASE_MARGINAL:-1583}
 SCEN=$ROOT/tests/perf/guard.ini
 WORK=$BUILD/callgrind-guard
 
