@@ -29,6 +29,28 @@ static inline struct scenario *load_text(const char *text, const char *const *se
     return s;
 }
 
+/* Loads text and initialises its replication 0 with seed 1, for a test that drives
+ * the loop itself (then run_fini and scen_free). */
+static inline struct scenario *start_text(struct run *r, const char *text,
+                                          const char *const *sets, size_t n)
+{
+    struct scenario *s = load_text(text, sets, n);
+    struct mx_err err = {0};
+    cr_assert_eq(run_init(r, s, 1, 0, 0, &err), MX_OK, "%s", err.msg);
+    return s;
+}
+
+/* A trace file for arrivals = trace(path): a header, then one time a line. */
+static inline void write_times(const char *path, const double *t, size_t n)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert(f);
+    fputs("time\n", f);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%.9g\n", t[i]);
+    fclose(f);
+}
+
 /* Runs replication rep to the end, checks every invariant, fills res (res->server
  * is allocated here; free it). The run is left for the caller to inspect and
  * run_fini. */

@@ -32,10 +32,8 @@ static const char d1[] =
  * messages are deferred at once without a connection (R32). */
 Test(qmgr, three_refusals_kill_a_fresh_destination)
 {
-    struct scenario *s = load_text(d1, NULL, 0);
     struct run r;
-    struct mx_err err = {0};
-    cr_assert_eq(run_init(&r, s, 1, 0, 0, &err), MX_OK);
+    struct scenario *s = start_text(&r, d1, NULL, 0);
     cr_assert_eq(loop_run(&r.loop, mx_time_from_s(0.5)), MX_OK);
     cr_assert_eq(r.totals.messages, 20);
     cr_assert_eq(r.totals.attempts + 0, 0); /* none finished yet */
@@ -58,10 +56,8 @@ Test(qmgr, three_refusals_kill_a_fresh_destination)
 Test(qmgr, failed_cohort_limit_zero_never_kills)
 {
     const char *sets[] = {"sender p.default_destination_concurrency_failed_cohort_limit=0"};
-    struct scenario *s = load_text(d1, sets, 1);
     struct run r;
-    struct mx_err err = {0};
-    cr_assert_eq(run_init(&r, s, 1, 0, 0, &err), MX_OK);
+    struct scenario *s = start_text(&r, d1, sets, 1);
     cr_assert_eq(loop_run(&r.loop, mx_time_from_s(0.5)), MX_OK);
     cr_assert_eq(r.totals.suspended, 0);
     cr_assert_eq(r.srv[1].refused, 20);
@@ -162,10 +158,8 @@ Test(qmgr, a_burst_within_the_initial_window_caches_nothing)
         "[sender p]\nconnect_latency = 1ms\n"
         "[server s]\naddress = 10.0.0.1\nsession_time = 10ms\n"
         "[traffic t]\nfrom = p\nto = d\nrate = 1e6/s\narrivals = constant\n";
-    struct scenario *s = load_text(text, NULL, 0);
     struct run r;
-    struct mx_err err = {0};
-    cr_assert_eq(run_init(&r, s, 1, 0, 0, &err), MX_OK);
+    struct scenario *s = start_text(&r, text, NULL, 0);
     cr_assert_eq(loop_run(&r.loop, mx_time_from_s(0.5)), MX_OK);
     cr_assert_eq(r.totals.delivered, 5);
     cr_assert_eq(r.srv[0].peak, 5); /* they did run at once */
@@ -183,13 +177,8 @@ Test(qmgr, a_burst_within_the_initial_window_caches_nothing)
  * its own. */
 Test(qmgr, a_new_queue_does_not_look_in_the_cache)
 {
-    FILE *f = fopen("/tmp/mxsim-h9-qmgr-trace.csv", "w");
-    cr_assert(f);
-    fputs("time\n", f);
-    for (int i = 0; i < 20; i++)
-        fputs("0\n", f);
-    fputs("0.5\n", f);
-    fclose(f);
+    double times[21] = {[20] = 0.5}; /* 20 at once, then one 0.5 s later */
+    write_times("/tmp/mxsim-h9-qmgr-trace.csv", times, 21);
     const char text[] =
         "[simulation]\nduration = 1s\ndrain = 1h\n"
         "[dns]\nrecord = d. 300 IN A 10.0.0.1\n"
@@ -197,10 +186,8 @@ Test(qmgr, a_new_queue_does_not_look_in_the_cache)
         "[server s]\naddress = 10.0.0.1\nsession_time = 10ms\n"
         "[traffic t]\nfrom = p\nto = d\nrate = 1/s\n"
         "arrivals = trace(/tmp/mxsim-h9-qmgr-trace.csv)\n";
-    struct scenario *s = load_text(text, NULL, 0);
     struct run r;
-    struct mx_err err = {0};
-    cr_assert_eq(run_init(&r, s, 1, 0, 0, &err), MX_OK);
+    struct scenario *s = start_text(&r, text, NULL, 0);
     cr_assert_eq(loop_run(&r.loop, mx_time_from_s(0.4)), MX_OK);
     cr_assert_eq(r.totals.delivered, 20);
     cr_assert(!r.dq[0].exists);
@@ -250,12 +237,10 @@ Test(qmgr, active_limit_caps_the_active_queue)
  * window slot: never more than one session runs. */
 Test(qmgr, waiting_for_a_delivery_agent_keeps_the_queue_and_its_caching)
 {
-    FILE *f = fopen("/tmp/mxsim-agent-trace.csv", "w");
-    cr_assert(f);
-    fputs("time\n", f);
+    double times[10];
     for (int i = 0; i < 10; i++)
-        fprintf(f, "%.3f\n", 0.02 * i);
-    fclose(f);
+        times[i] = 0.02 * i;
+    write_times("/tmp/mxsim-agent-trace.csv", times, 10);
     const char text[] =
         "[simulation]\nduration = 1s\ndrain = 1h\n"
         "[dns]\nrecord = d. 300 IN A 10.0.0.1\n"
@@ -265,10 +250,8 @@ Test(qmgr, waiting_for_a_delivery_agent_keeps_the_queue_and_its_caching)
         "arrivals = trace(/tmp/mxsim-agent-trace.csv)\n";
     for (int with = 0; with <= 1; with++) {
         const char *sets[] = {"sender p.delivery_agent_delay=const(50ms)"};
-        struct scenario *s = load_text(text, sets, with ? 1 : 0);
         struct run r;
-        struct mx_err err = {0};
-        cr_assert_eq(run_init(&r, s, 1, 0, 0, &err), MX_OK);
+        struct scenario *s = start_text(&r, text, sets, with ? 1 : 0);
         cr_assert_eq(loop_run(&r.loop, mx_time_from_s(0.115)), MX_OK);
         if (with) { /* at 115 ms: messages 0 to 5 arrived, 0 to 2 are done, 3 runs
                      * (selected at 110 ms), 4 and 5 wait for an agent */
@@ -294,10 +277,7 @@ Test(qmgr, waiting_for_a_delivery_agent_keeps_the_queue_and_its_caching)
  * delivery. Both take 15 ms (the second took 10 ms while RSET was free). */
 Test(qmgr, a_reused_session_pays_the_rset_round_trip)
 {
-    FILE *f = fopen("/tmp/mxsim-rset-trace.csv", "w");
-    cr_assert(f);
-    fputs("time\n0\n0.03\n", f);
-    fclose(f);
+    write_times("/tmp/mxsim-rset-trace.csv", (const double[]){0, 0.03}, 2);
     const char text[] =
         "[simulation]\nduration = 1s\ndrain = 1h\n"
         "[dns]\nrecord = d. 300 IN A 10.0.0.1\n"
@@ -305,10 +285,8 @@ Test(qmgr, a_reused_session_pays_the_rset_round_trip)
         "[server s]\naddress = 10.0.0.1\nsession_time = const(10ms)\n"
         "[traffic t]\nfrom = p\nto = d\nrate = 1/s\n"
         "arrivals = trace(/tmp/mxsim-rset-trace.csv)\n";
-    struct scenario *s = load_text(text, NULL, 0);
     struct run r;
-    struct mx_err err = {0};
-    cr_assert_eq(run_init(&r, s, 1, 0, 0, &err), MX_OK);
+    struct scenario *s = start_text(&r, text, NULL, 0);
     cr_assert_eq(loop_run(&r.loop, mx_time_from_s(2)), MX_OK);
     cr_assert_eq(r.totals.delivered, 2);
     cr_assert_eq(r.totals.reused, 1);
