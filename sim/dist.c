@@ -29,7 +29,7 @@ static const struct form forms[] = {
 
 #define DIST_USAGE                                                                            \
     "a distribution: const(X), exp(MEAN), uniform(A, B), lognormal(MEDIAN, SIGMA), "         \
-    "gamma(SHAPE, SCALE), weibull(SHAPE, SCALE) or a duration"
+    "gamma(SHAPE, SCALE), weibull(SHAPE, SCALE), empirical(FILE.csv) or a duration"
 
 static void trim(char *s)
 {
@@ -55,6 +55,26 @@ static int parse_arg(char *s, bool is_time, const struct form *f, double *out,
     if (units_parse_number(s, out, err) != MX_OK)
         return mx_fail(err, MX_EINPUT, "%s: expected a number, got \"%s\"", f->usage, s);
     return MX_OK;
+}
+
+bool dist_empirical_path(const char *s, char *path, size_t len)
+{
+    s += strspn(s, " \t");
+    if (strncmp(s, "empirical", 9) != 0)
+        return false;
+    const char *open = s + 9 + strspn(s + 9, " \t");
+    const char *close = strrchr(s, ')');
+    if (*open != '(' || !close || close[1 + strspn(close + 1, " \t")] != '\0')
+        return false;
+    open += 1 + strspn(open + 1, " \t");
+    size_t n = (size_t)(close - open);
+    while (n && (open[n - 1] == ' ' || open[n - 1] == '\t'))
+        n--;
+    if (n == 0 || n >= len)
+        return false;
+    memcpy(path, open, n);
+    path[n] = '\0';
+    return true;
 }
 
 int dist_parse(const char *s, struct dist *out, struct mx_err *err)
@@ -118,6 +138,7 @@ int dist_parse(const char *s, struct dist *out, struct mx_err *err)
                            f->usage, s);
         break;
     case DIST_CONST:
+    case DIST_EMPIRICAL: /* not in forms: the scenario reader loads it */
         break;
     }
     *out = d;
@@ -145,6 +166,8 @@ mx_time dist_draw(const struct dist *d, struct rng_stream *rng)
     case DIST_WEIBULL: /* GSL: weibull(a = scale, b = shape) */
         x = gsl_ran_weibull(rng->r, d->b, d->a);
         break;
+    case DIST_EMPIRICAL:
+        return d->values[rng_below(rng, (uint32_t)d->n_values)];
     default:
         assert(!"unknown distribution");
         return 0;
@@ -166,6 +189,8 @@ double dist_mean_s(const struct dist *d)
         return d->a * d->b;
     case DIST_WEIBULL:
         return d->b * tgamma(1 + 1 / d->a);
+    case DIST_EMPIRICAL:
+        return d->a;
     }
     return 0;
 }

@@ -473,6 +473,9 @@ static int check_header(const struct entry *e, struct mx_err *err)
     return MX_OK;
 }
 
+static int load_empirical(struct build *b, const struct entry *e, const char *file,
+                          struct dist *d);
+
 static int parse_value(struct build *b, const struct key *k, const struct entry *e, void *obj)
 {
     struct mx_err *err = b->err;
@@ -509,6 +512,8 @@ static int parse_value(struct build *b, const struct key *k, const struct entry 
             return fail_at(err, e, NULL, "%s", err->msg);
         return MX_OK;
     case K_DIST:
+        if (dist_empirical_path(v, buf, sizeof buf))
+            return load_empirical(b, e, buf, (struct dist *)at);
         if (dist_parse(v, (struct dist *)at, err) != MX_OK)
             return fail_at(err, e, NULL, "%s", err->msg);
         return MX_OK;
@@ -574,6 +579,59 @@ static void relative_path(const char *scenario, const char *p, char *out, size_t
         snprintf(out, len, "%s", p);
     else
         snprintf(out, len, "%.*s/%s", (int)(slash - scenario), scenario, p);
+}
+
+/* empirical(FILE.csv): the durations of the file's first column, in any order,
+ * read once here and kept with the scenario (a draw picks one of them, each with
+ * the same chance: dist.c). Errors name the file and line, or the key when the
+ * file cannot be read at all. */
+static int load_empirical(struct build *b, const struct entry *e, const char *file,
+                          struct dist *d)
+{
+    char path[4096];
+    relative_path(b->r->path, file, path, sizeof path);
+    const char *kept = sdup(b->s, path);
+    if (!kept)
+        return mx_fail(b->err, MX_ENOMEM, "out of memory");
+    struct series sr;
+    if (series_open(&sr, kept, 1, b->err) != MX_OK)
+        return fail_at(b->err, e, NULL, "%s: %s", kept, b->err->msg);
+    sr.any_order = true;
+    mx_time *v = NULL;
+    size_t n = 0, cap = 0;
+    double sum = 0;
+    struct series_row row;
+    bool got = true;
+    int rc = MX_OK;
+    while ((rc = series_next(&sr, &row, &got, b->err)) == MX_OK && got) {
+        if (n == DIST_MAX_EMPIRICAL) {
+            mx_err_file(b->err, kept);
+            b->err->line = row.line;
+            rc = mx_fail(b->err, MX_EINPUT, "expected at most %d values", DIST_MAX_EMPIRICAL);
+            break;
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            mx_time *nv = salloc(b->s, cap * sizeof *nv);
+            if (!nv) {
+                rc = mx_fail(b->err, MX_ENOMEM, "out of memory");
+                break;
+            }
+            if (n)
+                memcpy(nv, v, n * sizeof *nv);
+            v = nv;
+        }
+        v[n++] = row.t;
+        sum += mx_time_to_s(row.t);
+    }
+    series_close(&sr);
+    if (rc != MX_OK)
+        return rc;
+    if (n == 0)
+        return fail_at(b->err, e, NULL, "%s: expected at least one duration in its first column",
+                       kept);
+    *d = (struct dist){.kind = DIST_EMPIRICAL, .a = sum / (double)n, .values = v, .n_values = n};
+    return MX_OK;
 }
 
 static int add_zone_file(struct build *b, const struct entry *e)

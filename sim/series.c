@@ -19,6 +19,9 @@ int series_open(struct series *s, const char *path, int columns, struct mx_err *
      * counted (a row ends at CR or LF; only LF starts a new line) */
     if (csv_init(&s->p, CSV_APPEND_NULL | CSV_REPALL_NL) != 0)
         return mx_fail(err, MX_ENOMEM, "out of memory");
+    /* libcsv grows a field by this much at a time (128 bytes by default: a long
+     * field costs quadratic copying before SERIES_MAX_LINE stops it) */
+    csv_set_blk_size(&s->p, 4096);
     s->fp = fopen(path, "rb");
     if (!s->fp) {
         csv_free(&s->p);
@@ -104,7 +107,7 @@ static void take_row(struct series *s, int fields)
                                                    : "a time in the first column");
         return;
     }
-    if (s->cur.t < s->last_t) {
+    if (s->cur.t < s->last_t && !s->any_order) {
         fail_row(s, "expected times in order, got %.9g s after %.9g s", mx_time_to_s(s->cur.t),
                  mx_time_to_s(s->last_t));
         return;
@@ -142,14 +145,27 @@ int series_next(struct series *s, struct series_row *row, bool *got, struct mx_e
     char chunk[65536];
     while (s->n == 0 && !s->eof && !s->bad) {
         size_t k = fread(chunk, 1, sizeof chunk, s->fp);
+        int line = s->line, rows = s->rows;
         if (k > 0 && csv_parse(&s->p, chunk, k, on_field, on_row, s) != k) {
             mx_err_file(err, s->path);
             return mx_fail(err, MX_EINPUT, "%s", csv_strerror(csv_error(&s->p)));
         }
+        /* A line that never ends (/dev/zero, a binary file) would grow libcsv's
+         * field buffer for ever: SERIES_MAX_LINE bytes without a row is an error. */
+        s->pending = s->line == line && s->rows == rows ? s->pending + k : 0;
+        if (s->pending > SERIES_MAX_LINE) {
+            mx_err_file(err, s->path);
+            err->line = s->line;
+            return mx_fail(err, MX_EINPUT, "expected lines of at most %d bytes, got a longer one",
+                           SERIES_MAX_LINE);
+        }
         if (k < sizeof chunk) {
             if (ferror(s->fp)) {
+                int e = errno;
                 mx_err_file(err, s->path);
-                return mx_fail(err, MX_EIO, "cannot read: %s", strerror(errno));
+                if (e == EISDIR) /* the user named a directory: bad input, not I/O */
+                    return mx_fail(err, MX_EINPUT, "expected a CSV file, got a directory");
+                return mx_fail(err, MX_EIO, "cannot read: %s", strerror(e));
             }
             csv_fini(&s->p, on_field, on_row, s);
             s->eof = true;

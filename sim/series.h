@@ -16,6 +16,7 @@
 #include "mx.h"
 
 #define SERIES_MAX_ROWS 100000000 /* rows of a profile or trace */
+#define SERIES_MAX_LINE 65536 /* bytes read without a row ending */
 
 struct series_row {
     mx_time t;
@@ -30,9 +31,11 @@ struct series {
     int columns;      /* 1: times; 2: times and values */
     int line;         /* the line being read, 1-based */
     int rows;         /* data rows taken so far */
+    size_t pending;   /* bytes read since a row last ended */
     int field;        /* field index within the current row */
     struct series_row cur;
     mx_time last_t;   /* the last row's time: rows must not go back */
+    bool any_order;   /* set after series_open: rows may go back (a sample of values) */
     bool bad, header_seen;
     struct mx_err err;
     struct series_row *buf; /* rows parsed and not yet taken */

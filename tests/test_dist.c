@@ -19,7 +19,7 @@ TestSuite(dist, .init = quiet_gsl);
 
 #define USAGE                                                                                 \
     "a distribution: const(X), exp(MEAN), uniform(A, B), lognormal(MEDIAN, SIGMA), "         \
-    "gamma(SHAPE, SCALE), weibull(SHAPE, SCALE) or a duration"
+    "gamma(SHAPE, SCALE), weibull(SHAPE, SCALE), empirical(FILE.csv) or a duration"
 
 Test(dist, every_form_parses_to_its_exact_parameters)
 {

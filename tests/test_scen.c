@@ -1,5 +1,6 @@
 /* test_scen.c -- the scenario file: values, defaults, --set, and every kind of bad
  * input with its exact message (STYLE 5: FILE:LINE: [section] key: ...). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,8 @@
 #include <gsl/gsl_errno.h>
 
 #include "cli_util.h"
+#include "dist.h"
+#include "rng.h"
 #include "scen.h"
 #include "zone.h"
 
@@ -160,7 +163,8 @@ Test(scen, bad_values_say_what_was_expected)
              base);
     expect_error(text, "S:15: [server m2] session_time: expected a distribution: const(X), "
                        "exp(MEAN), uniform(A, B), lognormal(MEDIAN, SIGMA), gamma(SHAPE, SCALE), "
-                       "weibull(SHAPE, SCALE) or a duration, got \"lognrmal(1s, 1)\"");
+                       "weibull(SHAPE, SCALE), empirical(FILE.csv) or a duration, got "
+                       "\"lognrmal(1s, 1)\"");
     snprintf(text, sizeof text, "%s[fault f]\ntarget = mail1\nmode = blackhol\nat = 3o s\n", base);
     expect_error(text, "S:15: [fault f] mode: expected refused, blackhole, tempfail, reject, "
                        "nogreet, slow or servfail, got \"blackhol\"; did you mean \"blackhole\"?");
@@ -347,4 +351,68 @@ Test(scen, random_faults_flip_at_most_every_millisecond)
     char msg[700] = "";
     cr_assert_eq(load(text, NULL, 0, &s, msg), MX_OK, "%s", msg);
     scen_free(s);
+}
+
+/* empirical(FILE.csv) (PRODUCT.md's distributions): the file's durations, a header
+ * and any order allowed, relative to the scenario; a draw is one of them, each
+ * with the same chance: over 30,000 draws of {1s, 4s, 2s} with a fixed seed, each
+ * value's share is within 4 binomial sds of 1/3 (sd = sqrt(1/3 x 2/3 / 30000) =
+ * 0.0027, so +-0.011; a correct sampler strays that far with p = 6e-5). The mean
+ * is the sample's. Errors: a bad row at its file:line, an empty file and a
+ * missing one at the key. */
+Test(scen, empirical_distributions_draw_the_files_values)
+{
+    FILE *f = fopen("/tmp/mxsim-test-emp.csv", "w");
+    cr_assert(f);
+    fputs("session_time\n1s\n4s\n2000ms\n", f);
+    fclose(f);
+    const char text[] = "[dns]\nrecord = example.jp. 300 IN A 192.168.200.2\n"
+                        "[sender internet]\n"
+                        "[server mail1]\naddress = 192.168.200.2\n"
+                        "session_time = empirical( mxsim-test-emp.csv )\n"
+                        "[traffic in]\nfrom = internet\nto = example.jp\nrate = 5/s\n";
+    struct scenario *s;
+    char msg[700];
+    cr_assert_eq(load(text, NULL, 0, &s, msg), MX_OK, "%s", msg);
+    const struct dist *d = &s->servers[0].session_time;
+    cr_assert_eq(d->kind, DIST_EMPIRICAL);
+    cr_assert_eq(d->n_values, 3);
+    cr_assert_float_eq(dist_mean_s(d), 7.0 / 3, 1e-12);
+    struct rng_stream rng;
+    cr_assert_eq(rng_init(&rng, 42), MX_OK);
+    int count[5] = {0};
+    for (int i = 0; i < 30000; i++) {
+        mx_time t = dist_draw(d, &rng);
+        cr_assert(t == MX_NS_PER_S || t == 2 * MX_NS_PER_S || t == 4 * MX_NS_PER_S, "%lld",
+                  (long long)t);
+        count[t / MX_NS_PER_S]++;
+    }
+    for (int v = 1; v <= 4; v *= 2)
+        cr_assert(fabs(count[v] / 30000.0 - 1.0 / 3) < 0.011, "%d s: %d of 30000", v, count[v]);
+    rng_fini(&rng);
+    scen_free(s);
+
+    f = fopen("/tmp/mxsim-test-emp.csv", "w");
+    fputs("1s\n2s\nslow\n", f);
+    fclose(f);
+    cr_assert_eq(load(text, NULL, 0, &s, msg), MX_EINPUT);
+    cr_assert_str_eq(msg, "S/tmp/mxsim-test-emp.csv:3: expected a time such as 90s, 6h or 3600, "
+                          "got \"slow\"");
+    f = fopen("/tmp/mxsim-test-emp.csv", "w");
+    fputs("session_time\n", f);
+    fclose(f);
+    expect_error(text, "S:6: [server mail1] session_time: /tmp/mxsim-test-emp.csv: expected at "
+                       "least one duration in its first column");
+    unlink("/tmp/mxsim-test-emp.csv");
+    expect_error(text, "S:6: [server mail1] session_time: /tmp/mxsim-test-emp.csv: cannot open: "
+                       "No such file or directory");
+    /* what the file reader refuses for profiles and traces too: a line that never
+     * ends (it would grow libcsv's buffer for ever), and a directory (exit 2, not
+     * an I/O error) */
+    const char *sets[] = {"server mail1.session_time=empirical(/dev/zero)"};
+    cr_assert_eq(load(text, sets, 1, &s, msg), MX_EINPUT);
+    cr_assert_str_eq(msg, "S/dev/zero:1: expected lines of at most 65536 bytes, got a longer one");
+    sets[0] = "server mail1.session_time=empirical(/tmp)";
+    cr_assert_eq(load(text, sets, 1, &s, msg), MX_EINPUT);
+    cr_assert_str_eq(msg, "S/tmp: expected a CSV file, got a directory");
 }
