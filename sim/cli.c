@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "expect.h"
@@ -141,22 +140,15 @@ struct progress {
     mx_time span;        /* simulated time a replication is expected to cover */
 };
 
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Progress on stderr, only when it is a terminal: simulated time, events/s, and
  * the time left for this replication's arrivals at the pace so far. */
 static void show_progress(void *ctx, const struct loop *l)
 {
     struct progress *p = ctx;
     if (l->events < p->last_events) /* a new replication */
-        p->started = wall_now();
+        p->started = mx_wall_s();
     p->last_events = l->events;
-    double wall = wall_now() - p->started;
+    double wall = mx_wall_s() - p->started;
     double frac = p->span > 0 ? mx_time_to_s(l->now) / mx_time_to_s(p->span) : 0;
     if (frac > 1)
         frac = 1;
@@ -170,7 +162,7 @@ static void show_progress(void *ctx, const struct loop *l)
 static void show_reps_progress(void *ctx, long done, long reps, long running)
 {
     struct progress *p = ctx;
-    double wall = wall_now() - p->started;
+    double wall = mx_wall_s() - p->started;
     fprintf(stderr, "\rmxsim: %ld of %ld replications done, %ld running, about %.0f s left   ",
             done, reps, running, done ? wall / (double)done * (double)(reps - done) : 0.0);
 }
@@ -383,7 +375,7 @@ static int cmd_run(int argc, char **argv)
     err = (struct mx_err){0}; /* the file is not to blame for what happens in a run */
     catch_signals();
     o.interrupt = &interrupted;
-    struct progress pr = {.started = wall_now(), .span = s->sim.duration};
+    struct progress pr = {.started = mx_wall_s(), .span = s->sim.duration};
     if (isatty(STDERR_FILENO)) {
         o.progress = show_progress;
         o.reps_progress = show_reps_progress;

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 mx_time mx_time_from_s(double s)
 {
@@ -14,6 +15,13 @@ mx_time mx_time_from_s(double s)
     if (ns >= (double)MX_TIME_CAP)
         return MX_TIME_CAP;
     return (mx_time)llround(ns);
+}
+
+double mx_wall_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int mx_fail(struct mx_err *e, enum mx_status s, const char *fmt, ...)

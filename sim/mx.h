@@ -21,6 +21,9 @@ typedef int64_t mx_time; /* simulated nanoseconds */
 /* The one place a double (seconds, from a GSL draw) becomes simulated time:
  * rounded to the nearest ns, saturating at MX_TIME_CAP and at 0 from below. */
 mx_time mx_time_from_s(double s);
+/* Wall-clock seconds from an arbitrary start (CLOCK_MONOTONIC): for elapsed times
+ * (wall_seconds, progress), never for simulated time. */
+double mx_wall_s(void);
 
 static inline double mx_time_to_s(mx_time t)
 {

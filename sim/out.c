@@ -33,16 +33,22 @@ int out_mkdir(const char *dir, struct mx_err *err)
     return MX_OK;
 }
 
-int out_open(struct out *o, const char *dir, const char *name, struct mx_err *err)
+/* Creates o->tmp, where the rows go. */
+static int create_tmp(struct out *o, struct mx_err *err)
 {
-    memset(o, 0, sizeof *o);
-    snprintf(o->path, sizeof o->path, "%s/%s", dir, name);
-    snprintf(o->tmp, sizeof o->tmp, "%s.tmp.%ld", o->path, (long)getpid());
     o->fp = fopen(o->tmp, "w");
     if (!o->fp)
         return mx_fail(err, MX_EIO, "cannot create %s: %s", o->tmp, strerror(errno));
     o->first_field = true;
     return MX_OK;
+}
+
+int out_open(struct out *o, const char *dir, const char *name, struct mx_err *err)
+{
+    memset(o, 0, sizeof *o);
+    snprintf(o->path, sizeof o->path, "%s/%s", dir, name);
+    snprintf(o->tmp, sizeof o->tmp, "%s.tmp.%ld", o->path, (long)getpid());
+    return create_tmp(o, err);
 }
 
 static void sep(struct out *o)
@@ -148,11 +154,7 @@ int out_open_part(struct out *o, const char *path, struct mx_err *err)
     memset(o, 0, sizeof *o);
     snprintf(o->path, sizeof o->path, "%s", path);
     snprintf(o->tmp, sizeof o->tmp, "%s", path);
-    o->fp = fopen(o->tmp, "w");
-    if (!o->fp)
-        return mx_fail(err, MX_EIO, "cannot create %s: %s", o->tmp, strerror(errno));
-    o->first_field = true;
-    return MX_OK;
+    return create_tmp(o, err);
 }
 
 int out_part_close(struct out *o, struct mx_err *err)

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "grid.h"
@@ -395,19 +394,12 @@ static uint32_t *owners(const struct zone *z)
     return o;
 }
 
-static double seconds_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int runner_one(const struct scenario *s, const struct runner_opts *o, uint64_t seed, long rep,
                struct sampler *sm, struct tracer *tr, struct run_result *res, struct hist *delays,
                double *wall, struct mx_err *err)
 {
     struct run r;
-    double t0 = seconds_now();
+    double t0 = mx_wall_s();
     int rc = run_init(&r, s, seed, s->point, (uint64_t)rep, err);
     if (rc == MX_OK) {
         r.loop.max_events = o->max_events;
@@ -438,7 +430,7 @@ int runner_one(const struct scenario *s, const struct runner_opts *o, uint64_t s
             hist_merge(delays, &r.totals.delay);
     }
     run_fini(&r);
-    *wall = o->reproducible ? 0 : seconds_now() - t0;
+    *wall = o->reproducible ? 0 : mx_wall_s() - t0;
     return rc;
 }
 
@@ -575,13 +567,12 @@ static int run_parallel(struct reps *c, struct mx_err *err)
     int rc = workers_run(&w, 0, (uint64_t)c->reps, err);
     if (rc != MX_OK) { /* the parts of replications that were not appended */
         char path[4300];
-        for (long t = 0; t < c->reps; t++)
-            for (int part = PART_TIMESERIES; part <= PART_TRACE; part++) {
-                if ((part == PART_TIMESERIES && t) || (part == PART_TRACE && !c->o->trace))
-                    continue;
-                part_path(c, part, (uint64_t)t, path, sizeof path);
-                unlink(path);
-            }
+        part_path(c, PART_TIMESERIES, 0, path, sizeof path);
+        unlink(path);
+        for (long t = 0; t < c->reps && c->o->trace; t++) {
+            part_path(c, PART_TRACE, (uint64_t)t, path, sizeof path);
+            unlink(path);
+        }
     }
     return rc;
 }

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "grid.h"
@@ -52,13 +51,6 @@ struct sweep {
 enum { F_SUMMARY, F_SERVERS, F_POINTS, F_MANIFEST };
 static const char *const file_names[] = {"summary.csv", "servers.csv", "points.csv",
                                          "manifest.ini"};
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void sweep_shard_range(uint64_t runs, uint64_t k, uint64_t n, uint64_t *lo, uint64_t *hi)
 {
@@ -239,7 +231,7 @@ static void show_progress(void *ctx, uint64_t delivered, long running)
     if (!w->o->progress || !w->o->log)
         return;
     uint64_t done = delivered - w->lo, all = w->hi - w->lo;
-    double el = now_s() - w->started;
+    double el = mx_wall_s() - w->started;
     fprintf(w->o->log, "\rmxsim sweep: %" PRIu64 " of %" PRIu64 " runs written, %ld running, "
                        "about %.0f s left   ", done, all, running,
             done ? el / (double)done * (double)(all - done) : 0.0);
@@ -266,7 +258,7 @@ void sweep_manifest(FILE *m, const struct sweep_manifest *v)
 int sweep_run(const struct scenario *s0, const struct sweep_opts *o, uint64_t *failed,
               struct mx_err *err)
 {
-    struct sweep w = {.s0 = s0, .o = o, .n_servers = s0->n_servers, .started = now_s()};
+    struct sweep w = {.s0 = s0, .o = o, .n_servers = s0->n_servers, .started = mx_wall_s()};
     w.seed = o->have_seed ? o->seed : s0->sim.seed;
     w.reps = s0->sim.replications;
     uint64_t runs = s0->grid.n_points * (uint64_t)w.reps, fp;
