@@ -62,6 +62,7 @@ enum msg_flag {
     MSG_PAID_TIMEOUT = 2,
     MSG_SAVE = 4, /* cache its session (R37: the request's CONN_STORE) */
     MSG_LOAD = 8, /* look for a cached session (R37, R38: the request's CONN_LOAD) */
+    MSG_OWN_WAIT = 16, /* its first delivery waits own_wait for an agent (trace_columns) */
 };
 
 /* A message in flight. Owned by sender.c; its prev/next links belong to whichever
@@ -85,6 +86,7 @@ struct msg {
     uint32_t hop;    /* the run->dest its delivery is trying now (R3) */
     mx_time conn_at; /* when its current connection was opened */
     uint64_t id;     /* 1, 2, ... in order of arrival: trace.csv's message */
+    mx_time own_wait; /* with MSG_OWN_WAIT: its trace row's delivery_agent_delay */
     uint32_t try_addr[MX_TRY_MAX];
 };
 
@@ -190,6 +192,8 @@ struct series;
 struct traffic_rt { /* owned by traffic.c */
     struct rng_stream rng;
     struct series *trace;   /* arrivals = trace(): the open file, streamed */
+    mx_time next_wait;      /* trace_columns = time, delivery_agent_delay: the pending
+                               arrival's own wait */
     uint32_t nexthop; /* index into the sender's nexthops */
     uint32_t domain;  /* index into run->domains */
 };

@@ -74,18 +74,29 @@ static void start(struct run *r, uint32_t dq, uint32_t m, bool now)
  * message that arrives during it finds the queue, and is back to back once a
  * delivery has ended (R37). On a loaded machine this is what keeps Postfix's
  * queues, and so its caching, alive through a burst (docs/validation.md).
+ * A message from a trace with trace_columns = time, delivery_agent_delay waits its
+ * own row's value at its first delivery instead of a draw, so a replay keeps the
+ * real wait's phases (a burst's first messages waiting long, the rest not).
  * SIMPLIFICATION(R29): each message waits its own draw, so with a random delay
  * messages can leave the wait out of arrival order; Postfix's agents serve the
  * todo list in order. 0, the default, draws nothing and waits not at all. */
 static bool agent_wait(struct run *r, uint32_t dq, uint32_t m)
 {
     const struct dist *d = &cfg_of(r, dq)->delivery_agent_delay;
-    if (d->kind == DIST_CONST && d->a == 0)
-        return false;
+    struct msg *mp = msg_at(r, m);
     struct dq *q = &r->dq[dq];
-    mx_time wait = dist_draw(d, &r->inst[q->inst].rng);
+    mx_time wait;
+    if (mp->flags & MSG_OWN_WAIT) {
+        mp->flags &= (uint8_t)~MSG_OWN_WAIT;
+        if ((wait = mp->own_wait) == 0)
+            return false;
+    } else {
+        if (d->kind == DIST_CONST && d->a == 0)
+            return false;
+        wait = dist_draw(d, &r->inst[q->inst].rng);
+    }
     q->agent_wait++;
-    msg_at(r, m)->wait_seq = loop_schedule(&r->loop, mx_add(loop_now(&r->loop), wait),
+    mp->wait_seq = loop_schedule(&r->loop, mx_add(loop_now(&r->loop), wait),
                                            EV_AGENT, m);
     return true;
 }

@@ -359,6 +359,7 @@ static const struct key traffic_keys[] = {
     {"rate", K_RATE, OFF(scen_traffic, rate_per_s), "0/s", 0, 0, NULL, NULL},
     {"arrivals", K_STR, OFF(scen_traffic, arrivals_text), "poisson", 0, 0, NULL, NULL},
     {"profile", K_STR, OFF(scen_traffic, profile_text), "", 0, 0, NULL, NULL},
+    {"trace_columns", K_STR, OFF(scen_traffic, trace_columns_text), "time", 0, 0, NULL, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
 };
 
@@ -594,9 +595,8 @@ static int load_empirical(struct build *b, const struct entry *e, const char *fi
     if (!kept)
         return mx_fail(b->err, MX_ENOMEM, "out of memory");
     struct series sr;
-    if (series_open(&sr, kept, 1, b->err) != MX_OK)
+    if (series_open(&sr, kept, SERIES_SAMPLE, b->err) != MX_OK)
         return fail_at(b->err, e, NULL, "%s: %s", kept, b->err->msg);
-    sr.any_order = true;
     mx_time *v = NULL;
     size_t n = 0, cap = 0;
     double sum = 0;
@@ -1367,6 +1367,36 @@ static void mta_defaults(struct section *sec)
     }
 }
 
+/* trace_columns = time | time, delivery_agent_delay: what a trace's columns are.
+ * The second names the one per-message value a trace can carry so far. */
+static int trace_columns(struct build *b, const struct section *sec)
+{
+    static const char *const names[] = {"time", "delivery_agent_delay"};
+    struct scen_traffic *t = sec->obj;
+    const struct entry *ce = sec->first[5];
+    char list[256];
+    snprintf(list, sizeof list, "%s", t->trace_columns_text);
+    size_t n = 0;
+    for (char *save = NULL, *c = strtok_r(list, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+        c = trim(c);
+        if (n >= 2 || strcmp(c, names[n]) != 0) {
+            const char *hint = n < 2 ? mx_nearest(c, names, 2) : NULL;
+            return fail_at(b->err, ce, hint && strcmp(hint, c) != 0 ? hint : NULL,
+                           "expected time or time, delivery_agent_delay, got \"%s\"",
+                           t->trace_columns_text);
+        }
+        n++;
+    }
+    if (n == 0)
+        return fail_at(b->err, ce, NULL,
+                       "expected time or time, delivery_agent_delay, got \"%s\"",
+                       t->trace_columns_text);
+    t->trace_waits = n == 2;
+    if (t->trace_waits && t->arrivals != ARRIVALS_TRACE)
+        return fail_at(b->err, ce, NULL, "trace_columns goes with arrivals = trace(FILE.csv)");
+    return MX_OK;
+}
+
 /* arrivals = poisson | constant | trace(FILE.csv); profile = FILE.csv (poisson only).
  * A trace is read through once here to check it (it is streamed again by each run);
  * a profile is read into memory (at most SCEN_MAX_PROFILE_ROWS rows). */
@@ -1383,13 +1413,22 @@ static int traffic_inputs(struct build *b, const struct section *sec)
         t->arrivals = ARRIVALS_CONSTANT;
     } else if (strncmp(a, "trace(", 6) == 0 && a[strlen(a) - 1] == ')') {
         t->arrivals = ARRIVALS_TRACE;
+    } else {
+        static const char *const words[] = {"poisson", "constant", "trace"};
+        return fail_at(b->err, ae, mx_nearest(a, words, 3),
+                       "expected poisson, constant or trace(FILE.csv), got \"%s\"", a);
+    }
+    if (sec->first[5] && trace_columns(b, sec) != MX_OK)
+        return MX_EINPUT;
+    if (t->arrivals == ARRIVALS_TRACE) {
         snprintf(path, sizeof path, "%.*s", (int)(strlen(a) - 7), a + 6);
         char full[4096];
         relative_path(b->r->path, trim(path), full, sizeof full);
         if (!(t->trace_path = sdup(b->s, full)))
             return mx_fail(b->err, MX_ENOMEM, "out of memory");
         struct series sr;
-        if (series_open(&sr, t->trace_path, 1, b->err) != MX_OK)
+        if (series_open(&sr, t->trace_path, t->trace_waits ? SERIES_TIMED_WAITS : SERIES_TIMES,
+                        b->err) != MX_OK)
             return fail_at(b->err, ae, NULL, "%s: %s", t->trace_path, b->err->msg);
         struct series_row row;
         bool got = true;
@@ -1399,10 +1438,6 @@ static int traffic_inputs(struct build *b, const struct section *sec)
         series_close(&sr);
         if (rc != MX_OK)
             return rc;
-    } else {
-        static const char *const words[] = {"poisson", "constant", "trace"};
-        return fail_at(b->err, ae, mx_nearest(a, words, 3),
-                       "expected poisson, constant or trace(FILE.csv), got \"%s\"", a);
     }
     if (t->arrivals != ARRIVALS_TRACE && !(sec->seen & (UINT64_C(1) << 2)))
         return fail_at(b->err, sec->header, NULL, "missing key rate");
@@ -1415,7 +1450,7 @@ static int traffic_inputs(struct build *b, const struct section *sec)
     struct series sr;
     if (!kept)
         return mx_fail(b->err, MX_ENOMEM, "out of memory");
-    if (series_open(&sr, kept, 2, b->err) != MX_OK)
+    if (series_open(&sr, kept, SERIES_PROFILE, b->err) != MX_OK)
         return fail_at(b->err, pe, NULL, "%s: %s", kept, b->err->msg);
     size_t cap = 0;
     struct series_row row;

@@ -159,6 +159,8 @@ struct scen_traffic {
     enum scen_arrivals arrivals;
     const char *arrivals_text, *profile_text;
     const char *trace_path;  /* ARRIVALS_TRACE: the CSV of arrival times */
+    const char *trace_columns_text;
+    bool trace_waits; /* trace_columns = time, delivery_agent_delay: each row's own wait */
     /* profile: rate x mult[i] from time[i] on (piecewise constant), repeating every
      * period (the last row's time); n_profile = 0: none */
     mx_time *profile_time;

@@ -71,7 +71,7 @@ static void finish(struct run *r, uint32_t m, bool delivered)
 }
 
 void sender_accept(struct run *r, uint32_t inst, uint32_t dq, uint32_t domain, mx_time origin,
-                   uint32_t from)
+                   uint32_t from, mx_time own_wait)
 {
     uint32_t m;
     if (pool_get(&r->msgs, &m) != MX_OK) {
@@ -97,6 +97,10 @@ void sender_accept(struct run *r, uint32_t inst, uint32_t dq, uint32_t domain, m
         r->totals.messages++;
         r->totals.in_flight++;
     }
+    if (own_wait >= 0) {
+        mp->flags |= MSG_OWN_WAIT;
+        mp->own_wait = own_wait;
+    }
     qmgr_admit(r, m, true);
 }
 
@@ -118,7 +122,7 @@ static void forward(struct run *r, uint32_t m, uint32_t s)
         r->totals.forwarded++;
         hist_add(&r->totals.hop_delay, loop_now(&r->loop) - mp->arrived);
     }
-    sender_accept(r, inst, dq, mp->domain, mp->origin, m);
+    sender_accept(r, inst, dq, mp->domain, mp->origin, m, -1);
     qmgr_left(r, msg_at(r, m)->inst);
     pool_put(&r->msgs, m);
 }

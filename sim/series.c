@@ -8,11 +8,11 @@
 
 #include "units.h"
 
-int series_open(struct series *s, const char *path, int columns, struct mx_err *err)
+int series_open(struct series *s, const char *path, enum series_kind kind, struct mx_err *err)
 {
     memset(s, 0, sizeof *s);
     s->path = path;
-    s->columns = columns;
+    s->kind = kind;
     s->cur.t = -1;
     s->line = 1;
     /* REPALL_NL: every line end is reported, blank lines too, so lines can be
@@ -73,9 +73,11 @@ static void on_field(void *data, size_t len, void *ctx)
             else
                 fail_row(s, "expected a time such as 90s, 6h or 3600, got \"%s\"", f);
         }
-    } else if (s->field == 1 && s->columns == 2) {
-        if (s->cur.t != -2 && (units_parse_number(f, &s->cur.v, &e) != MX_OK))
+    } else if (s->field == 1 && s->cur.t != -2) {
+        if (s->kind == SERIES_PROFILE && units_parse_number(f, &s->cur.v, &e) != MX_OK)
             fail_row(s, "expected a number >= 0, got \"%s\"", f);
+        else if (s->kind == SERIES_TIMED_WAITS && units_parse_duration(f, &s->cur.w, &e) != MX_OK)
+            fail_row(s, "expected a delivery_agent_delay such as 50ms or 0.2, got \"%s\"", f);
     }
     s->field++;
 }
@@ -102,12 +104,12 @@ static void take_row(struct series *s, int fields)
         return;
     }
     s->header_seen = true;
-    if (fields < s->columns) {
-        fail_row(s, "expected %s", s->columns == 2 ? "two columns, time and multiplier"
-                                                   : "a time in the first column");
+    if (fields < 2 && (s->kind == SERIES_PROFILE || s->kind == SERIES_TIMED_WAITS)) {
+        fail_row(s, "expected two columns, time and %s",
+                 s->kind == SERIES_PROFILE ? "multiplier" : "delivery_agent_delay");
         return;
     }
-    if (s->cur.t < s->last_t && !s->any_order) {
+    if (s->cur.t < s->last_t && s->kind != SERIES_SAMPLE) {
         fail_row(s, "expected times in order, got %.9g s after %.9g s", mx_time_to_s(s->cur.t),
                  mx_time_to_s(s->last_t));
         return;
@@ -138,6 +140,7 @@ static void take_row(struct series *s, int fields)
     s->buf[s->head + s->n++] = s->cur;
     s->cur.t = -1;
     s->cur.v = 0;
+    s->cur.w = 0;
 }
 
 int series_next(struct series *s, struct series_row *row, bool *got, struct mx_err *err)

@@ -38,6 +38,7 @@ static mx_time next_arrival(struct run *r, uint32_t t, mx_time from)
         struct mx_err err = {0};
         if (series_next(tr->trace, &row, &got, &err) != MX_OK)
             r->loop.nomem = true; /* checked at load: only I/O or memory can fail here */
+        tr->next_wait = row.w;
         return got ? row.t : MX_TIME_MAX;
     }
     if (c->rate_per_s <= 0)
@@ -74,7 +75,8 @@ int traffic_init(struct run *r, uint32_t t, uint64_t seed)
     if (c->arrivals == ARRIVALS_TRACE) {
         struct mx_err err = {0};
         if (!(tr->trace = malloc(sizeof *tr->trace)) ||
-            series_open(tr->trace, c->trace_path, 1, &err) != MX_OK) {
+            series_open(tr->trace, c->trace_path,
+                        c->trace_waits ? SERIES_TIMED_WAITS : SERIES_TIMES, &err) != MX_OK) {
             free(tr->trace);
             tr->trace = NULL;
             return MX_ENOMEM;
@@ -109,6 +111,6 @@ void traffic_on_arrival(void *run, const struct ev *ev)
     uint32_t n = (uint32_t)r->scen->senders[c->sender].instances;
     uint32_t inst = first + (n > 1 ? rng_below(&r->traffic[t].rng, n) : 0);
     sender_accept(r, inst, r->inst[inst].dq_base + r->traffic[t].nexthop, r->traffic[t].domain,
-                  ev->t, MX_NONE);
+                  ev->t, MX_NONE, c->trace_waits ? r->traffic[t].next_wait : -1);
     schedule_next(r, t, ev->t);
 }

@@ -270,6 +270,60 @@ Test(qmgr, waiting_for_a_delivery_agent_keeps_the_queue_and_its_caching)
     remove("/tmp/mxsim-agent-trace.csv");
 }
 
+/* trace_columns = time, delivery_agent_delay: each message's first delivery waits
+ * its own row's value instead of the sender's draw (here const(50ms), which alone
+ * gives 8 reused as above), so a replay keeps the order in which real waits came.
+ * The same 10 messages, 20 ms apart, 11 ms each:
+ *   - every row 50 ms: as the draw, 8 reused;
+ *   - every row 0: the rows replace the draw; no message waits, no reuse;
+ *   - 50 ms for messages 0 to 4, then 0: 0 to 4 as above (0 fresh at 50 ms, 1
+ *     saves at 70, 2 reuses at 90); 5 arrives at 100 ms while 2 holds the only
+ *     session, connects and saves; 3 (110), 6 (120), 4 (130), 7 (140) each take
+ *     the session ended 10 ms before; the queue empties at 151 ms, so 8 and 9
+ *     find none: 5 reused;
+ *   - the same values the other way round (0 for 0 to 4, then 50 ms): 0 to 4 find
+ *     their queue deleted; 5 waits from 100 to 150 ms on a fresh queue, 6 saves at
+ *     170 ms, 7 to 9 reuse: 3.
+ * Draws of the same five 50 ms and five 0 in random order cannot tell the last
+ * two apart; the rows do. */
+Test(qmgr, a_traces_own_waits_replace_the_draw_in_order)
+{
+    static const struct {
+        double wait[10];
+        uint64_t reused;
+    } cases[] = {
+        {{.05, .05, .05, .05, .05, .05, .05, .05, .05, .05}, 8},
+        {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 0},
+        {{.05, .05, .05, .05, .05, 0, 0, 0, 0, 0}, 5},
+        {{0, 0, 0, 0, 0, .05, .05, .05, .05, .05}, 3},
+    };
+    const char text[] =
+        "[simulation]\nduration = 1s\ndrain = 1h\n"
+        "[dns]\nrecord = d. 300 IN A 10.0.0.1\n"
+        "[sender p]\nconnect_latency = 1ms\ndelivery_agent_delay = const(50ms)\n"
+        "[server s]\naddress = 10.0.0.1\nsession_time = 10ms\n"
+        "[traffic t]\nfrom = p\nto = d\nrate = 1/s\n"
+        "arrivals = trace(/tmp/mxsim-own-wait.csv)\n"
+        "trace_columns = time, delivery_agent_delay\n";
+    for (size_t c = 0; c < MX_ARRAY_LEN(cases); c++) {
+        FILE *f = fopen("/tmp/mxsim-own-wait.csv", "w");
+        cr_assert(f);
+        for (int i = 0; i < 10; i++)
+            fprintf(f, "%.2f,%.2f\n", 0.02 * i, cases[c].wait[i]);
+        fclose(f);
+        struct run r;
+        struct scenario *s = start_text(&r, text, NULL, 0);
+        cr_assert_eq(loop_run(&r.loop, mx_time_from_s(2)), MX_OK);
+        cr_assert_eq(r.totals.delivered, 10);
+        cr_assert_eq(r.totals.reused, cases[c].reused, "case %zu: %llu reused", c,
+                     (unsigned long long)r.totals.reused);
+        cr_assert_eq(r.dq[0].agent_wait, 0);
+        run_fini(&r);
+        scen_free(s);
+    }
+    remove("/tmp/mxsim-own-wait.csv");
+}
+
 /* R38: a cached session is probed with RSET before it carries the next message:
  * one round trip, a connect_latency draw (here const 5 ms). Two messages 30 ms
  * apart to a destination that always caches: the first connects (5 ms) and

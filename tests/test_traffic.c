@@ -102,3 +102,55 @@ Test(traffic, bad_traces_and_profiles_name_file_and_line)
                      "/tmp/mxsim-t.ini:13: [traffic t] arrivals: expected poisson, constant or "
                      "trace(FILE.csv), got \"tracee(x.csv)\"");
 }
+
+/* trace_columns = time, delivery_agent_delay: each row's second column is read as
+ * a duration (the message's own wait for a delivery agent, test_scenario_qmgr.c);
+ * a row without it, or with something else there, is an error at its file:line;
+ * the key is checked at its line, with a did-you-mean, and only goes with a trace. */
+Test(traffic, trace_columns_reads_each_rows_wait)
+{
+    char text[2048], buf[600];
+    struct scenario *s = NULL;
+    struct mx_err err = {0};
+    snprintf(text, sizeof text, "%s[traffic t]\nfrom = s\nto = d.\n"
+                                "arrivals = trace(/tmp/mxsim-wait-trace.csv)\n"
+                                "trace_columns = time , delivery_agent_delay\n", base);
+    write_file("/tmp/mxsim-t.ini", text);
+    write_file("/tmp/mxsim-wait-trace.csv", "time,delivery_agent_delay\n0,50ms\n1,0.2\n2\n");
+    cr_assert_eq(scen_load("/tmp/mxsim-t.ini", NULL, 0, &s, &err), MX_EINPUT);
+    cr_assert_str_eq(mx_err_format(&err, buf, sizeof buf),
+                     "/tmp/mxsim-wait-trace.csv:4: expected two columns, time and "
+                     "delivery_agent_delay");
+    write_file("/tmp/mxsim-wait-trace.csv", "0,50ms\n1,slow\n");
+    err = (struct mx_err){0};
+    cr_assert_eq(scen_load("/tmp/mxsim-t.ini", NULL, 0, &s, &err), MX_EINPUT);
+    cr_assert_str_eq(mx_err_format(&err, buf, sizeof buf),
+                     "/tmp/mxsim-wait-trace.csv:2: expected a delivery_agent_delay such as 50ms "
+                     "or 0.2, got \"slow\"");
+    /* without the key the second column is ignored, as before */
+    const char *no_key = "traffic t.trace_columns=time";
+    err = (struct mx_err){0};
+    cr_assert_eq(scen_load("/tmp/mxsim-t.ini", &no_key, 1, &s, &err), MX_OK, "%s", err.msg);
+    cr_assert(!s->traffic[0].trace_waits);
+    scen_free(s);
+    write_file("/tmp/mxsim-wait-trace.csv", "time,delivery_agent_delay\n0,50ms\n1,0.2\n");
+    cr_assert_eq(scen_load("/tmp/mxsim-t.ini", NULL, 0, &s, &err), MX_OK, "%s", err.msg);
+    cr_assert(s->traffic[0].trace_waits);
+    scen_free(s);
+    const char *typo = "traffic t.trace_columns=time,delivery_agent_dely";
+    err = (struct mx_err){0};
+    cr_assert_eq(scen_load("/tmp/mxsim-t.ini", &typo, 1, &s, &err), MX_EINPUT);
+    cr_assert_str_eq(mx_err_format(&err, buf, sizeof buf),
+                     "--set traffic t.trace_columns: expected time or time, delivery_agent_delay, "
+                     "got \"time,delivery_agent_dely\"; did you mean \"delivery_agent_delay\"?");
+    snprintf(text, sizeof text, "%s[traffic t]\nfrom = s\nto = d.\nrate = 1/s\n"
+                                "trace_columns = time, delivery_agent_delay\n", base);
+    write_file("/tmp/mxsim-t.ini", text);
+    err = (struct mx_err){0};
+    cr_assert_eq(scen_load("/tmp/mxsim-t.ini", NULL, 0, &s, &err), MX_EINPUT);
+    cr_assert_str_eq(mx_err_format(&err, buf, sizeof buf),
+                     "/tmp/mxsim-t.ini:14: [traffic t] trace_columns: trace_columns goes with "
+                     "arrivals = trace(FILE.csv)");
+    unlink("/tmp/mxsim-t.ini");
+    unlink("/tmp/mxsim-wait-trace.csv");
+}

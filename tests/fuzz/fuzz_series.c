@@ -3,17 +3,19 @@
  * at load and sim/traffic.c streams a trace during a run.
  *
  * Input: the CSV file itself. It is written to a fixed per-process path and read
- * twice, once as a trace (1 column) and once as a profile (2 columns), row by row
- * until the end or an error. Besides the sanitizers, it checks what callers rely on:
+ * three times, as a trace (SERIES_TIMES), as a profile (SERIES_PROFILE) and as a
+ * trace with waits (SERIES_TIMED_WAITS), row by row until the end or an error.
+ * Besides the sanitizers, it checks what callers rely on:
  *   - every row: t >= 0, t not before the previous row's t, a line number from 1 to
- *     the number of line ends + 1 that never goes back; as a trace, v == 0; as a
- *     profile, v >= 0 and finite;
+ *     the number of line ends + 1 that never goes back; as a trace, v == 0 and
+ *     w == 0; as a profile, v >= 0 and finite, w == 0; with waits, w >= 0, v == 0;
  *   - no more rows than line ends (CR or LF) + 1, nor than SERIES_MAX_ROWS;
  *   - an error is MX_EINPUT, MX_EIO or MX_ENOMEM with err.status equal to it, names
  *     the file, has a line in [0, line ends + 1], and formats (mx_err_format);
  *   - after the last row (got == false, MX_OK), asking again gives no row again;
- *   - the 2-column reading succeeds only on inputs where the 1-column reading
- *     succeeds with the same times and lines (a profile is a trace with values).
+ *   - the 2-column readings succeed only on inputs where the 1-column reading
+ *     succeeds with the same times and lines (a profile, or a trace with waits, is
+ *     a trace with a second column).
  *
  * Build: see tests/fuzz/run.sh. */
 #define _GNU_SOURCE
@@ -48,13 +50,13 @@ struct reading {
     int line[FUZZ_KEEP];
 };
 
-static void read_all(int columns, int max_line, int max_rows, struct reading *out)
+static void read_all(enum series_kind kind, int max_line, int max_rows, struct reading *out)
 {
     struct series s;
     struct mx_err err = {0};
     char buf[600];
     out->rows = 0;
-    out->rc = series_open(&s, fuzz_path, columns, &err);
+    out->rc = series_open(&s, fuzz_path, kind, &err);
     CHECK(out->rc == MX_OK); /* the file exists and is readable */
     mx_time last = 0;
     int last_line = 1;
@@ -78,10 +80,10 @@ static void read_all(int columns, int max_line, int max_rows, struct reading *ou
         }
         CHECK(row.t >= 0 && row.t >= last);
         CHECK(row.line >= 1 && row.line <= max_line && row.line >= last_line);
-        if (columns == 1)
-            CHECK(row.v == 0);
+        if (kind == SERIES_PROFILE)
+            CHECK(row.v >= 0 && isfinite(row.v) && row.w == 0);
         else
-            CHECK(row.v >= 0 && isfinite(row.v));
+            CHECK(row.v == 0 && row.w >= 0 && (kind == SERIES_TIMED_WAITS || row.w == 0));
         last = row.t;
         last_line = row.line;
         if (out->rows < FUZZ_KEEP) {
@@ -94,7 +96,17 @@ static void read_all(int columns, int max_line, int max_rows, struct reading *ou
     series_close(&s);
 }
 
-static struct reading one, two;
+static struct reading one, two, waits;
+
+static void same_rows(const struct reading *two)
+{
+    if (two->rc != MX_OK)
+        return;
+    CHECK(one.rc == MX_OK && one.rows == two->rows);
+    size_t n = one.rows < FUZZ_KEEP ? one.rows : FUZZ_KEEP;
+    for (size_t i = 0; i < n; i++)
+        CHECK(one.t[i] == two->t[i] && one.line[i] == two->line[i]);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -109,15 +121,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         max_line += data[i] == '\n';
         max_rows += data[i] == '\n' || data[i] == '\r';
     }
-    read_all(1, max_line, max_rows, &one);
-    read_all(2, max_line, max_rows, &two);
-    if (two.rc == MX_OK) {
-        /* A valid profile is a valid trace with the same rows. (Not the converse:
-         * a trace row may lack the second column.) */
-        CHECK(one.rc == MX_OK && one.rows == two.rows);
-        size_t n = one.rows < FUZZ_KEEP ? one.rows : FUZZ_KEEP;
-        for (size_t i = 0; i < n; i++)
-            CHECK(one.t[i] == two.t[i] && one.line[i] == two.line[i]);
-    }
+    read_all(SERIES_TIMES, max_line, max_rows, &one);
+    read_all(SERIES_PROFILE, max_line, max_rows, &two);
+    read_all(SERIES_TIMED_WAITS, max_line, max_rows, &waits);
+    /* A valid profile, or trace with waits, is a valid trace with the same rows.
+     * (Not the converse: a trace row may lack the second column.) */
+    same_rows(&two);
+    same_rows(&waits);
     return 0;
 }

@@ -260,40 +260,36 @@ def postfix_params(case):
 # The mxsim scenario of a case
 # --------------------------------------------------------------------------
 
-def agent_delay(case, agent_b):
-    """The run's wait for a delivery agent, as mxsim's delivery_agent_delay: a
-    lognormal with the median and log-spread of the run's own delays= b, or None.
-    Like the arrival times, it is this machine's state during the run (CPU: the
-    burst's smtpd and cleanup compete with the smtp processes), not fitted to any
-    judged metric: b was 1 ms in a run where Postfix kept up and 0.1 to 0.24 s in
-    others, and the queue's life, and so caching (R29, R37), follows it.
-    Only where every delivery can end at once (no fault, or a refused MX host with
-    another behind it) is b the agent wait; where deliveries wait out timeouts
-    (blackhole, nogreet) or fail as a whole (a refused relayhost), b is mostly the
-    wait for the destination's window, which mxsim simulates itself."""
+def replays_agent_wait(case):
+    """Whether the run's delays= b is replayed as each message's wait for a
+    delivery agent (mxsim's trace_columns = time, delivery_agent_delay). Like the
+    arrival times, b is this machine's state during the run (CPU: the burst's
+    smtpd and cleanup compete with the smtp processes), not fitted to any judged
+    metric: b was 1 ms in a run where Postfix kept up and 0.1 to 0.24 s in others,
+    often in phases within one run, and the queue's life, and so caching (R29,
+    R37), follows it. Only where every delivery can end at once (no fault, or a
+    refused MX host with another behind it) is b the agent wait; where deliveries
+    wait out timeouts (blackhole, nogreet) or fail as a whole (a refused
+    relayhost), b is mostly the wait for the destination's window, which mxsim
+    simulates itself."""
     f = case["fault_spec"]
-    if f and (f["mode"] != "refused" or case["relayhost"].startswith("[")):
-        return None
-    b = [max(x, 0.0005) for x in agent_b]   # logged as 0 below 0.5 ms
-    if len(b) < 2:
-        return None
-    logs = [math.log(x) for x in b]
-    mu = sum(logs) / len(logs)
-    sd = math.sqrt(sum((x - mu) ** 2 for x in logs) / (len(logs) - 1))
-    return "lognormal(%.6fs, %.4f)" % (quantile(sorted(b), 0.5), sd)
+    return not f or (f["mode"] == "refused" and not case["relayhost"].startswith("["))
 
 
-def write_scenario(case, path, trace, agent_b):
+def write_scenario(case, path, trace):
     """The scenario of one real run: the case's settings, and as arrivals the
-    times at which that run's messages entered Postfix's queue (trace, seconds
-    from the start of the injection); the wait for a delivery agent from the
-    same run (agent_delay)."""
+    times at which that run's messages entered Postfix's queue (trace: (seconds
+    from the start of the injection, delays= b) in order of time), with each
+    message's own b as its wait for a delivery agent where that is what b is
+    (replays_agent_wait). b is logged with two significant digits, 0 below
+    0.5 ms: a 0 replays as no wait."""
     tpath = path[:-len(".ini")] + ".arrivals.csv"
+    waits = replays_agent_wait(case)
     with open(tpath, "w") as fh:
-        fh.write("time\n")
-        for t in trace:
-            fh.write("%.6f\n" % t)
-    dur = trace[-1] + 1.0
+        fh.write("time,delivery_agent_delay\n" if waits else "time\n")
+        for t, b in trace:
+            fh.write("%.6f,%g\n" % (t, b) if waits else "%.6f\n" % t)
+    dur = trace[-1][0] + 1.0
     rv = {"nsd": ("no", "no"), "unbound": ("yes", "no"), "unbound-rr": ("yes", "roundrobin")}
     cache, rotate = rv[case["resolver"]]
     L = []
@@ -321,10 +317,6 @@ def write_scenario(case, path, trace, agent_b):
         if v != "":
             L.append("%s = %s" % (k, v))
     L.append("connect_latency = %s" % SIM_ENV["connect_latency"])
-    agent = agent_delay(case, agent_b)
-    if agent:
-        L.append("# the real run's delays= b (harness.py, agent_delay)")
-        L.append("delivery_agent_delay = %s" % agent)
     L.append("")
     for name, addr in RELAYS.items():
         L.append("[server %s]" % name)
@@ -346,6 +338,9 @@ def write_scenario(case, path, trace, agent_b):
     L.append("to = %s" % case["to"])
     L.append("rate = %g/s" % (case["rate"] or 1000))   # required; a trace's times are used
     L.append("arrivals = trace(%s)" % os.path.basename(tpath))
+    if waits:
+        L.append("# each message's own delays= b (harness.py, replays_agent_wait)")
+        L.append("trace_columns = time, delivery_agent_delay")
     with open(path, "w") as fh:
         fh.write("\n".join(L) + "\n")
 
@@ -694,6 +689,7 @@ class Injector:
         self.rate = rate
         self.lateness = [None] * msgs
         self.queued = [None] * msgs
+        self.qids = [None] * msgs
         self.errors = []
         self.t0 = None
 
@@ -730,6 +726,8 @@ class Injector:
                 if not r.startswith(b"250"):
                     raise OSError("message %d: expected 250 after DATA, got %r" % (i, r))
                 self.queued[i] = time.monotonic() - self.t0
+                q = re.search(rb"queued as ([0-9A-F]+)", r)
+                self.qids[i] = q.group(1).decode() if q else None
             s.sendall(b"QUIT\r\n")
             s.close()
         except OSError as e:
@@ -961,7 +959,12 @@ def real_run(case, rep, procs, pf, work, outdir):
     if parsed["unknown"]:
         problems.append("unparsed status lines, e.g. %s" % parsed["unknown"][0])
     late = sorted(x for x in inj.lateness if x is not None)
-    m["trace"] = sorted(inj.queued)
+    b_of = {s["qid"]: s["b"] for s in parsed["sent"]}
+    lost = [i for i, q in enumerate(inj.qids) if q not in b_of]
+    if lost:
+        problems.append("no queue id, or no status=sent line for it, for message %d (of %d)" % (
+            lost[0], len(lost)))
+    m["trace"] = sorted((t, b_of.get(q, 0.0)) for t, q in zip(inj.queued, inj.qids))
     m["inject_late_p99"] = quantile(late, 0.99)
     m["wall_s"] = elapsed
     if problems:
@@ -1217,7 +1220,7 @@ def main():
         sims[c["case"]] = []
         for rep, m in enumerate(reals[c["case"]]):
             ini = os.path.join(outdir, "sim", "%s-%d.ini" % (c["case"], rep))
-            write_scenario(c, ini, m["trace"], m["agent_b"])
+            write_scenario(c, ini, m["trace"])
             odir = os.path.join(outdir, "sim", "%s-%d" % (c["case"], rep))
             r = subprocess.run([mxsim, "run", ini, "-o", odir, "--reproducible"],
                                capture_output=True, text=True)
