@@ -56,6 +56,7 @@ void fault_on_edge(void *run, const struct ev *ev)
     case TARGET_NAME: {
         uint32_t name = zone_name(r->scen->zone, c->dns_name);
         count(&r->auth.servfail[r->auth.qname[name]], delta);
+        count(&r->auth.servfail_names, delta);
         break;
     }
     }

@@ -120,6 +120,8 @@ struct dest_keyed { /* an MX record and its answer position: policy's sort key *
 };
 
 /* A nexthop (R1, R2), fixed for the run: what a delivery to it looks up. */
+struct dest_plan; /* policy.c: a lookup whose list never changes */
+
 struct dest {
     uint32_t name;    /* zone name id, or ZONE_NONE: no record names it */
     uint32_t literal; /* [192.0.2.1]: that address id; else ZONE_NONE */
@@ -127,6 +129,7 @@ struct dest {
     bool relay;       /* it is the relayhost: hard failures defer (R7) */
     bool cache_always; /* listed in smtp_connection_cache_destinations (R37) */
     uint32_t next;    /* the next hop to try when this one fails (R3, R25), or MX_NONE */
+    struct dest_plan *plan; /* owned: policy_plan(), or NULL */
 };
 
 struct dq { /* owned by qmgr.c: one per (instance, nexthop), R1 */

@@ -144,11 +144,110 @@ static void sort_keyed(struct dest_keyed *a, size_t n)
     }
 }
 
+struct plan_query {
+    uint32_t name;
+    uint32_t set; /* enum zone_set */
+};
+
+struct dest_plan { /* allocated to size: the queries, then the list */
+    uint32_t n_query, n;
+    struct dest_entry *list;
+    struct plan_query query[]; /* the MX set, then each host's addresses */
+};
+
+/* What policy_lookup below does with every answer in zone order (perm = identity),
+ * recorded instead of asked: the MX query of the name (R4), then, by preference
+ * and zone order (R10, R12), the address query of each host that is not a CNAME
+ * loop (R9), or the name's own addresses (R5, R2). Hard failures (R5 to R8) and
+ * long lists are not planned. */
+int policy_plan(struct run *r, struct dest *d)
+{
+    const struct zone *z = r->scen->zone;
+    struct plan_query query[POLICY_PLAN_MAX + 1];
+    struct dest_entry list[POLICY_PLAN_MAX];
+    uint32_t n_query = 0, n = 0;
+    d->plan = NULL;
+    uint32_t name = follow(z, d->name);
+    if (d->literal != ZONE_NONE || name == ZONE_NONE)
+        return MX_OK;
+    size_t n_mx = 0, k;
+    const struct zone_mx *mx = NULL;
+    if (d->mx) {
+        query[n_query++] = (struct plan_query){name, ZONE_SET_MX};
+        mx = zone_mx(z, name, &n_mx);
+    }
+    bool ok = n_mx <= POLICY_PLAN_MAX;
+    if (ok && n_mx == 0) {
+        const uint32_t *addrs = zone_addrs(z, name, &k);
+        query[n_query++] = (struct plan_query){name, ZONE_SET_ADDR};
+        ok = k <= POLICY_PLAN_MAX;
+        for (size_t i = 0; ok && i < k; i++)
+            list[n++] = (struct dest_entry){addrs[i], name, 0};
+    }
+    struct dest_keyed *order = r->mx_order;
+    for (size_t i = 0; ok && i < n_mx; i++) {
+        ok = mx[i].host != ZONE_NONE; /* R6: null MX */
+        order[i] = (struct dest_keyed){mx[i], (uint32_t)i};
+    }
+    if (ok && n_mx)
+        sort_keyed(order, n_mx);
+    for (size_t i = 0; ok && i < n_mx; i++) {
+        uint32_t target = follow(z, order[i].mx.host);
+        if (target == ZONE_NONE)
+            continue;
+        const uint32_t *addrs = zone_addrs(z, target, &k);
+        query[n_query++] = (struct plan_query){target, ZONE_SET_ADDR};
+        ok = n + k <= POLICY_PLAN_MAX;
+        for (size_t j = 0; ok && j < k; j++)
+            list[n++] = (struct dest_entry){addrs[j], target, order[i].mx.pref};
+    }
+    if (!ok || n == 0)
+        return MX_OK;
+    struct dest_plan *p = malloc(sizeof *p + n_query * sizeof *query + n * sizeof *list);
+    if (!p)
+        return MX_ENOMEM;
+    p->n_query = n_query;
+    p->n = n;
+    memcpy(p->query, query, n_query * sizeof *query);
+    p->list = (struct dest_entry *)(p->query + n_query);
+    memcpy(p->list, list, n * sizeof *list);
+    d->plan = p;
+    return MX_OK;
+}
+
+void policy_plan_free(struct dest *d)
+{
+    free(d->plan);
+    d->plan = NULL;
+}
+
+/* The plan's queries charged as resolver_answer would, and its list. */
+static enum dest_outcome planned(struct run *r, const struct dest_plan *p,
+                                 struct resolver_rt *res, uint32_t *n, mx_time *latency)
+{
+    mx_time now = loop_now(&r->loop);
+    for (uint32_t i = 0; i < p->n_query; i++)
+        if (resolver_charge(res, &r->auth, p->query[i].name, (enum zone_set)p->query[i].set, now,
+                            latency) != RES_OK) { /* only memory: no servfail is open */
+            r->loop.nomem = true;
+            return DEST_DEFER;
+        }
+    if (grow_scratch(r, p->n) != MX_OK) {
+        r->loop.nomem = true;
+        return DEST_DEFER;
+    }
+    memcpy(r->scratch, p->list, p->n * sizeof *p->list);
+    *n = p->n;
+    return DEST_OK;
+}
+
 enum dest_outcome policy_lookup(struct run *r, const struct dest *d, struct resolver_rt *res,
                                 uint32_t *n, mx_time *latency)
 {
     const struct zone *z = r->scen->zone;
     *n = 0;
+    if (d->plan && resolver_zone_order(res, &r->auth))
+        return planned(r, d->plan, res, n, latency);
     if (d->literal != ZONE_NONE) { /* [192.0.2.1]: that address, no DNS (R2) */
         if (grow_scratch(r, 1) != MX_OK) {
             r->loop.nomem = true;

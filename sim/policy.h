@@ -22,9 +22,19 @@ struct resolver_rt;
 void policy_hop_init(const struct scenario *s, const struct scen_sender *snd,
                      const struct scen_hop *hop, const char *name, struct dest *d);
 
+/* A nexthop's lookup plan, for resolvers whose answers always come in zone order
+ * (resolver_zone_order): the queries a lookup makes, in order, and the list it
+ * then always builds. Made once per run for each hop whose lookup succeeds and
+ * is short (at most POLICY_PLAN_MAX addresses); d->plan stays NULL otherwise.
+ * MX_ENOMEM or MX_OK. policy_plan_free frees it. */
+#define POLICY_PLAN_MAX 64
+int policy_plan(struct run *r, struct dest *d);
+void policy_plan_free(struct dest *d);
+
 /* R2, R4 to R10: the nexthop's addresses, sorted by preference and in resolver
  * order within one (R12), into r->scratch (*n of them). Adds the DNS time to
- * *latency. */
+ * *latency. A hop with a plan, asked through a resolver in zone order, costs the
+ * plan's queries and copies its list: the same answer, the same draws. */
 enum dest_outcome policy_lookup(struct run *r, const struct dest *d, struct resolver_rt *res,
                                 uint32_t *n, mx_time *latency);
 

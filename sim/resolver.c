@@ -134,36 +134,67 @@ static size_t set_size(const struct zone *z, uint32_t name, enum zone_set set)
     return n;
 }
 
-enum resolver_status resolver_answer(struct resolver_rt *res, struct resolver_auth *a,
-                                     uint32_t name, enum zone_set set, mx_time now,
-                                     uint32_t *perm, size_t *n_out, mx_time *latency)
+/* One query's cost at now: a cache hit (nothing), or a fetch: one latency draw,
+ * SERVFAIL while a window is open on the name or on "dns", else the authority's
+ * order (its key), kept for the TTL with cache = yes. n: the set's size. */
+static enum resolver_status ask(struct resolver_rt *res, struct resolver_auth *a, uint32_t name,
+                                enum zone_set set, size_t n, mx_time now, mx_time *latency,
+                                struct resolver_cache **entry, uint64_t *key)
 {
     const struct scen_resolver *c = res->cfg;
-    size_t n = set_size(a->zone, name, set), slot = (size_t)a->qname[name] * ZONE_SETS + set;
-    uint32_t *tmp = perm + n, *tmp2 = perm + 2 * n; /* the caller gives 3n */
+    size_t slot = (size_t)a->qname[name] * ZONE_SETS + set;
     assert(a->qname[name] != ZONE_NONE); /* every name a lookup reaches has a slot */
     if (!res->cache &&
         !(res->cache = calloc((size_t)a->n_qnames * ZONE_SETS + 1, sizeof *res->cache)))
         return RES_NOMEM;
-    struct resolver_cache *e = &res->cache[slot];
-    uint64_t key;
+    struct resolver_cache *e = *entry = &res->cache[slot];
     if (c->cache && e->expires > now) {
         res->hits++;
-        key = e->key;
-    } else {
-        *latency = mx_add(*latency, dist_draw(&c->latency, &res->rng));
-        if (a->servfail_all || a->servfail[a->qname[name]]) {
-            res->servfails++;
-            return RES_SERVFAIL;
-        }
-        res->misses++;
-        key = fetch_key(res, a, slot, n ? n : 1);
-        if (c->cache) {
-            uint32_t ttl = zone_ttl(a->zone, name, set);
-            e->expires = mx_add(now, (mx_time)ttl * MX_NS_PER_S); /* TTL 0: never a hit */
-            e->key = key;
-        }
+        *key = e->key;
+        return RES_OK;
     }
+    *latency = mx_add(*latency, dist_draw(&c->latency, &res->rng));
+    if (a->servfail_all || a->servfail[a->qname[name]]) {
+        res->servfails++;
+        return RES_SERVFAIL;
+    }
+    res->misses++;
+    *key = fetch_key(res, a, slot, n ? n : 1);
+    if (c->cache) {
+        uint32_t ttl = zone_ttl(a->zone, name, set);
+        e->expires = mx_add(now, (mx_time)ttl * MX_NS_PER_S); /* TTL 0: never a hit */
+        e->key = *key;
+    }
+    return RES_OK;
+}
+
+bool resolver_zone_order(const struct resolver_rt *res, const struct resolver_auth *a)
+{
+    return res->cfg->rrset_order == ORDER_FIXED && res->cfg->rotate == ORDER_FIXED &&
+           a->servfail_all == 0 && a->servfail_names == 0;
+}
+
+enum resolver_status resolver_charge(struct resolver_rt *res, struct resolver_auth *a,
+                                     uint32_t name, enum zone_set set, mx_time now,
+                                     mx_time *latency)
+{
+    struct resolver_cache *e;
+    uint64_t key;
+    return ask(res, a, name, set, 1, now, latency, &e, &key);
+}
+
+enum resolver_status resolver_answer(struct resolver_rt *res, struct resolver_auth *a,
+                                     uint32_t name, enum zone_set set, mx_time now,
+                                     uint32_t *perm, size_t *n_out, mx_time *latency)
+{
+    size_t n = set_size(a->zone, name, set);
+    uint32_t *tmp = perm + n, *tmp2 = perm + 2 * n; /* the caller gives 3n */
+    struct resolver_cache *e;
+    uint64_t key;
+    enum resolver_status st = ask(res, a, name, set, n, now, latency, &e, &key);
+    if (st != RES_OK)
+        return st;
+    const struct scen_resolver *c = res->cfg;
     *n_out = n;
     if (n == 0)
         return RES_OK;

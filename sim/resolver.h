@@ -16,6 +16,7 @@
 #ifndef MXSIM_RESOLVER_H
 #define MXSIM_RESOLVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "rng.h"
@@ -40,6 +41,7 @@ struct resolver_auth {
     uint32_t *cyclic;     /* per query name and set: the authority's rotation */
     uint32_t *servfail;   /* per query name: open servfail windows */
     uint32_t servfail_all; /* open servfail windows on "dns" */
+    uint32_t servfail_names; /* open servfail windows on names, all names together */
 };
 
 enum resolver_status { RES_OK, RES_SERVFAIL, RES_NOMEM };
@@ -58,5 +60,15 @@ void resolver_fini(struct resolver_rt *res);
 enum resolver_status resolver_answer(struct resolver_rt *res, struct resolver_auth *a,
                                      uint32_t name, enum zone_set set, mx_time now,
                                      uint32_t *perm, size_t *n, mx_time *latency);
+
+/* Whether every answer of res comes in zone order (rrset_order = fixed, rotate =
+ * no) and no fetch can fail (no servfail window open): a lookup's list is then the
+ * same every time, and only its cost varies (policy.c's plans). */
+bool resolver_zone_order(const struct resolver_rt *res, const struct resolver_auth *a);
+/* What resolver_answer charges for the set at now, without the order: the same
+ * hit or fetch, the same draws, the same counts. For resolver_zone_order only. */
+enum resolver_status resolver_charge(struct resolver_rt *res, struct resolver_auth *a,
+                                     uint32_t name, enum zone_set set, mx_time now,
+                                     mx_time *latency);
 
 #endif

@@ -118,6 +118,8 @@ static int build_resolvers(struct run *r, uint64_t seed, uint64_t point, uint64_
         names[d] = r->dest[d].name;
     int rc = names ? resolver_auth_init(&r->auth, s, names, r->n_dest) : MX_ENOMEM;
     free(names);
+    for (uint32_t d = 0; rc == MX_OK && r->mx_order && d < r->n_dest; d++)
+        rc = policy_plan(r, &r->dest[d]);
     if (!r->res || !r->perm || !r->mx_order || rc != MX_OK)
         return mx_fail(err, MX_ENOMEM, "out of memory");
     for (size_t k = 0; k < s->n_resolvers; k++, r->n_res++)
@@ -371,6 +373,8 @@ void run_fini(struct run *r)
     resolver_auth_fini(&r->auth);
     free(r->srv), free(r->traffic), free(r->inst), free(r->inst_base), free(r->dq);
     free(r->deferred);
+    for (uint32_t d = 0; r->dest && d < r->n_dest; d++)
+        policy_plan_free(&r->dest[d]);
     free(r->dest), free(r->dest_base), free(r->n_nexthops), free(r->addr_server);
     free(r->domains), free(r->hop_of);
     free(r->scratch);

@@ -7,6 +7,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "policy.h"
+#include "resolver.h"
 #include "rng.h"
 #include "scenario_util.h"
 #include "zone.h"
@@ -279,4 +280,82 @@ Test(policy, servfail_defers)
     uint32_t n;
     cr_assert_eq(deliver(&rng, &m, &n), DEST_DEFER);
     rng_fini(&rng);
+}
+
+/* A hop whose resolver answers in zone order (rrset_order = fixed, rotate = no) is
+ * looked up from its plan (policy_plan): the same list, the same DNS time (the
+ * same latency draws, in the same order), the same cache hits and misses as
+ * asking the resolver. Two runs of one scenario, one with its plans dropped, do
+ * 200 deliveries 7 s apart (past the 30 s TTL of some records, within the 300 s
+ * of others, 0 for one); for 40 of them a servfail window is open on a host, when
+ * the plan must not be used (R8: that host's addresses are left out). The zone
+ * has what a plan must get right: two preferences, a host behind a CNAME (R9), a
+ * CNAME loop (skipped, no query), a host without addresses, a multi-A host (R10). */
+Test(policy, a_planned_lookup_is_the_asked_one)
+{
+    rr("d. 300 IN MX 20 late.d.");
+    rr("d. 300 IN MX 10 multi.d.");
+    rr("d. 300 IN MX 10 alias.d.");
+    rr("d. 300 IN MX 10 loop1.d.");
+    rr("d. 300 IN MX 10 empty.d.");
+    rr("multi.d. 30 IN A 10.0.0.1");
+    rr("multi.d. 30 IN A 10.0.0.2");
+    rr("alias.d. 300 IN CNAME real.d.");
+    rr("real.d. 0 IN A 10.0.0.3");
+    rr("loop1.d. 300 IN CNAME loop2.d.");
+    rr("loop2.d. 300 IN CNAME loop1.d.");
+    rr("empty.d. 300 IN MX 10 late.d."); /* a name with no address records */
+    rr("late.d. 300 IN A 10.0.0.4");
+    for (int cache = 0; cache <= 1; cache++) {
+        const char *sets[] = {cache ? "resolver r.cache=yes" : "resolver r.cache=no",
+                              "sender s.resolver=r"};
+        char text[10000];
+        snprintf(text, sizeof text,
+                 "[dns]\n%s[resolver r]\nlatency = exp(5ms)\n[sender s]\n"
+                 "[server x]\naddress = 10.9.9.9\n[traffic t]\nfrom = s\nto = d.\nrate = 1/s\n",
+                 records);
+        struct scenario *s = load_text(text, sets, 2);
+        struct run a, b;
+        struct mx_err err = {0};
+        cr_assert_eq(run_init(&a, s, 1, 0, 0, &err), MX_OK, "%s", err.msg);
+        cr_assert_eq(run_init(&b, s, 1, 0, 0, &err), MX_OK, "%s", err.msg);
+        cr_assert(a.dest[0].plan, "d. has a plan");
+        for (uint32_t d = 0; d < b.n_dest; d++)
+            policy_plan_free(&b.dest[d]);
+        uint32_t multi = zone_name(s->zone, "multi.d.");
+        struct resolver_rt *ra = &a.res[a.inst[0].resolver], *rb = &b.res[b.inst[0].resolver];
+        for (int i = 0; i < 200; i++) {
+            bool servfail = i >= 100 && i < 140;
+            a.auth.servfail[a.auth.qname[multi]] = b.auth.servfail[b.auth.qname[multi]] = servfail;
+            a.auth.servfail_names = b.auth.servfail_names = servfail;
+            a.loop.now = b.loop.now = mx_time_from_s(7.0 * i);
+            uint32_t na = 0, nb = 0;
+            mx_time la = 0, lb = 0;
+            cr_assert_eq(policy_lookup(&a, &a.dest[0], ra, &na, &la), DEST_OK);
+            struct dest_entry got[8];
+            cr_assert(na == 4 || (servfail && na == 2), "delivery %d: %u addresses", i, na);
+            memcpy(got, a.scratch, na * sizeof *got);
+            cr_assert_eq(policy_lookup(&b, &b.dest[0], rb, &nb, &lb), DEST_OK);
+            cr_assert_eq(na, nb, "delivery %d", i);
+            for (uint32_t k = 0; k < na; k++)
+                cr_assert(got[k].addr == b.scratch[k].addr && got[k].host == b.scratch[k].host &&
+                              got[k].pref == b.scratch[k].pref,
+                          "delivery %d, address %u", i, k);
+            cr_assert_eq(la, lb, "delivery %d", i);
+            cr_assert(la > 0, "delivery %d: a fetch at least (TTL 0)", i);
+            cr_assert(ra->hits == rb->hits && ra->misses == rb->misses &&
+                          ra->servfails == rb->servfails,
+                      "delivery %d", i);
+        }
+        /* what the plan holds: pref 10 in zone order (multi x2, real), then late */
+        cr_assert_str_eq(zone_addr_text(s->zone, a.scratch[0].addr), "10.0.0.1");
+        cr_assert_str_eq(zone_addr_text(s->zone, a.scratch[2].addr), "10.0.0.3");
+        cr_assert_str_eq(zone_addr_text(s->zone, a.scratch[3].addr), "10.0.0.4");
+        cr_assert_eq(a.scratch[3].pref, 20);
+        cr_assert(cache ? ra->hits > 0 : ra->hits == 0, "%llu hits", (unsigned long long)ra->hits);
+        cr_assert_eq(ra->servfails, 40);
+        run_fini(&a);
+        run_fini(&b);
+        scen_free(s);
+    }
 }
