@@ -45,7 +45,7 @@ enum ev_kind {
     EV_REVIVE,           /* qmgr: a dead destination's minimal_backoff_time is over (R32) */
     EV_CONN_IDLE,        /* scache: a cached connection idled out (R39) */
     EV_ADMIT,            /* qmgr: a message enters the active queue (R28) */
-    EV_AGENT,            /* qmgr: a delivery agent is free for a message (delivery_agent_delay) */
+    EV_AGENT,            /* qmgr: a queue's head is ready to be selected (delivery_agent_delay) */
     EV_KINDS
 };
 
@@ -62,7 +62,7 @@ enum msg_flag {
     MSG_PAID_TIMEOUT = 2,
     MSG_SAVE = 4, /* cache its session (R37: the request's CONN_STORE) */
     MSG_LOAD = 8, /* look for a cached session (R37, R38: the request's CONN_LOAD) */
-    MSG_OWN_WAIT = 16, /* its first delivery waits own_wait for an agent (trace_columns) */
+    MSG_OWN_WAIT = 16, /* its first delivery waits ready for an agent (trace_columns) */
 };
 
 /* A message in flight. Owned by sender.c; its prev/next links belong to whichever
@@ -86,7 +86,8 @@ struct msg {
     uint32_t hop;    /* the run->dest its delivery is trying now (R3) */
     mx_time conn_at; /* when its current connection was opened */
     uint64_t id;     /* 1, 2, ... in order of arrival: trace.csv's message */
-    mx_time own_wait; /* with MSG_OWN_WAIT: its trace row's delivery_agent_delay */
+    mx_time ready;   /* with MSG_OWN_WAIT: its trace row's delivery_agent_delay; in a
+                        queue's FIFO: when it can be selected (qmgr.c) */
     uint32_t try_addr[MX_TRY_MAX];
 };
 
@@ -137,10 +138,11 @@ struct dq { /* owned by qmgr.c: one per (instance, nexthop), R1 */
     uint32_t busy;       /* deliveries running (R29) */
     uint32_t window;     /* deliveries allowed at once (R29 to R31) */
     uint32_t head, tail; /* waiting messages, FIFO */
-    uint32_t agent_wait; /* messages waiting for a delivery agent (delivery_agent_delay) */
     double fail_cohorts; /* R31 */
     mx_time last_done;   /* when the last delivery ended; -1: none since creation */
     uint64_t revive_seq; /* the EV_REVIVE this dead queue waits for */
+    uint64_t agent_seq;  /* the EV_AGENT for its head's ready time, or 0 */
+    mx_time agent_at;    /* when that EV_AGENT comes */
     bool exists;         /* deleted when empty (R29) */
     bool dead;           /* R32 */
     bool fresh;          /* the next failure cuts by 2 (R31) */

@@ -65,73 +65,93 @@ static void start(struct run *r, uint32_t dq, uint32_t m, bool now)
     msg_at(r, m)->wait_seq = loop_schedule_after(&r->loop, 0, EV_START, m);
 }
 
-/* The wait for a delivery agent (mxsim's delivery_agent_delay, Postfix's delays=
- * b less the wait for the window): the message is in its destination queue but
- * cannot be selected until an smtp process is free for it. Postfix's queue
- * manager selects an entry only when the transport has a delivery agent for it
- * (qmgr_transport_alloc(), then qmgr_job_entry_select()), so the wait holds no
- * window slot, but the queue is not empty meanwhile and is not deleted (R29): a
- * message that arrives during it finds the queue, and is back to back once a
- * delivery has ended (R37). On a loaded machine this is what keeps Postfix's
- * queues, and so its caching, alive through a burst (docs/validation.md).
- * A message from a trace with trace_columns = time, delivery_agent_delay waits its
- * own row's value at its first delivery instead of a draw, so a replay keeps the
- * real wait's phases (a burst's first messages waiting long, the rest not).
- * SIMPLIFICATION(R29): each message waits its own draw, so with a random delay
- * messages can leave the wait out of arrival order; Postfix's agents serve the
- * todo list in order. 0, the default, draws nothing and waits not at all. */
-static bool agent_wait(struct run *r, uint32_t dq, uint32_t m)
+/* The wait for a delivery agent (mxsim's delivery_agent_delay; Postfix's delays= b
+ * is this wait and the wait for the window together). Postfix's queue manager
+ * selects a queue entry only when the transport has a delivery agent for it
+ * (qmgr_transport_alloc(), then qmgr_job_entry_select()) and the destination's
+ * window has room, taking the entries in order (R29). So a message joins its
+ * queue's FIFO at once, ready to be selected its wait later; the head is selected
+ * when it is ready and a slot is free. The two waits overlap: a message that
+ * waited its agent delay for a window slot anyway waits no longer. The queue is not
+ * empty meanwhile and is not deleted: a message that arrives during the wait finds
+ * the queue, and is back to back once a delivery has ended (R37). On a loaded
+ * machine this is what keeps Postfix's queues, and so its caching, alive through a
+ * burst (docs/validation.md). A message from a trace with trace_columns = time,
+ * delivery_agent_delay waits its own row's value at its first delivery instead of
+ * a draw: a replayed real b then selects it when Postfix did, unless mxsim's window
+ * holds it longer. 0, the default, draws nothing and waits not at all. */
+static mx_time agent_delay(struct run *r, uint32_t dq, struct msg *mp)
 {
     const struct dist *d = &cfg_of(r, dq)->delivery_agent_delay;
-    struct msg *mp = msg_at(r, m);
-    struct dq *q = &r->dq[dq];
-    mx_time wait;
     if (mp->flags & MSG_OWN_WAIT) {
         mp->flags &= (uint8_t)~MSG_OWN_WAIT;
-        if ((wait = mp->own_wait) == 0)
-            return false;
-    } else {
-        if (d->kind == DIST_CONST && d->a == 0)
-            return false;
-        wait = dist_draw(d, &r->inst[q->inst].rng);
+        return mp->ready;
     }
-    q->agent_wait++;
-    mp->wait_seq = loop_schedule(&r->loop, mx_add(loop_now(&r->loop), wait),
-                                           EV_AGENT, m);
-    return true;
+    if (d->kind == DIST_CONST && d->a == 0)
+        return 0;
+    return dist_draw(d, &r->inst[r->dq[dq].inst].rng);
 }
 
 /* A queue that holds nothing is deleted (R29). */
 static bool empty(const struct dq *q)
 {
-    return q->busy == 0 && q->head == MX_NONE && q->agent_wait == 0;
+    return q->busy == 0 && q->head == MX_NONE;
 }
 
-/* Into the destination queue: a delivery now if the window has room and nobody
- * waits before it, else the queue's FIFO. */
-static void enqueue(struct run *r, uint32_t dq, uint32_t m)
+/* The head is not ready yet: an EV_AGENT when it is (one pending per queue). */
+static void arm(struct run *r, uint32_t dq, mx_time at)
 {
     struct dq *q = &r->dq[dq];
-    if (q->dead) { /* R32: new mail for a dead destination is deferred at once */
-        sender_suspend(r, m);
+    if (q->agent_seq && q->agent_at == at)
         return;
+    q->agent_at = at;
+    q->agent_seq = loop_schedule(&r->loop, at, EV_AGENT, dq);
+}
+
+/* R29: while the window has room, the head of the FIFO is selected if it is ready;
+ * the starts are events at the same instant (start(..., false)). */
+static void select_ready(struct run *r, uint32_t dq)
+{
+    struct dq *q = &r->dq[dq];
+    while (!q->dead && q->head != MX_NONE && q->busy < q->window) {
+        uint32_t m = q->head;
+        struct msg *mp = msg_at(r, m);
+        if (mp->ready > loop_now(&r->loop)) {
+            arm(r, dq, mp->ready);
+            return;
+        }
+        q->head = mp->next;
+        if (q->head == MX_NONE)
+            q->tail = MX_NONE;
+        start(r, dq, m, false);
     }
-    if (q->busy < q->window && q->head == MX_NONE) {
+}
+
+/* Into the destination queue, ready to be selected at ready: a delivery now if it
+ * is ready, the window has room and nobody waits before it, else the FIFO. */
+static void enqueue(struct run *r, uint32_t dq, uint32_t m, mx_time ready)
+{
+    struct dq *q = &r->dq[dq];
+    if (q->busy < q->window && q->head == MX_NONE && ready <= loop_now(&r->loop)) {
         start(r, dq, m, true);
         return;
     }
     struct msg *mp = msg_at(r, m);
+    mp->ready = ready;
     mp->next = MX_NONE;
     if (q->tail != MX_NONE)
         msg_at(r, q->tail)->next = m;
     else
         q->head = m;
     q->tail = m;
+    if (q->head == m && q->busy < q->window)
+        arm(r, dq, ready);
 }
 
 static void submit(struct run *r, uint32_t m)
 {
-    uint32_t dq = msg_at(r, m)->dq;
+    struct msg *mp = msg_at(r, m);
+    uint32_t dq = mp->dq;
     struct dq *q = &r->dq[dq];
     if (q->dead) { /* R32: new mail for a dead destination is deferred at once */
         sender_suspend(r, m);
@@ -139,19 +159,19 @@ static void submit(struct run *r, uint32_t m)
     }
     if (!q->exists)
         create(r, dq);
-    if (!agent_wait(r, dq, m))
-        enqueue(r, dq, m);
+    enqueue(r, dq, m, mx_add(loop_now(&r->loop), agent_delay(r, dq, mp)));
 }
 
 void qmgr_on_agent(void *run, const struct ev *ev)
 {
     struct run *r = run;
-    struct msg *mp = msg_at(r, ev->ref);
-    assert(ev->seq == mp->wait_seq);
-    struct dq *q = &r->dq[mp->dq];
-    assert(q->exists && q->agent_wait > 0);
-    q->agent_wait--;
-    enqueue(r, mp->dq, ev->ref);
+    struct dq *q = &r->dq[ev->ref];
+    if (ev->seq != q->agent_seq) { /* re-armed for another time, or the queue died */
+        loop_stale(&r->loop);
+        return;
+    }
+    q->agent_seq = 0;
+    select_ready(r, ev->ref);
 }
 
 static void push(struct run *r, uint32_t *head, uint32_t *tail, uint32_t m)
@@ -240,6 +260,7 @@ static void kill_dest(struct run *r, uint32_t dq)
     q->dead = true;
     q->cache_load = q->cache_store = false; /* Postfix: queue->dflags = 0 */
     q->window = 0;
+    q->agent_seq = 0; /* its EV_AGENT, if any, is stale */
     q->revive_seq = loop_schedule_after(&r->loop, cfg_of(r, dq)->minimal_backoff_time,
                                         EV_REVIVE, dq);
     while (q->head != MX_NONE) {
@@ -290,13 +311,7 @@ void qmgr_done(struct run *r, uint32_t dq, enum qmgr_feedback fb)
     }
     q->busy--;
     q->last_done = loop_now(&r->loop);
-    while (!q->dead && q->head != MX_NONE && q->busy < q->window) {
-        uint32_t m = q->head;
-        q->head = msg_at(r, m)->next;
-        if (q->head == MX_NONE)
-            q->tail = MX_NONE;
-        start(r, dq, m, false);
-    }
+    select_ready(r, dq);
     if (!q->dead && empty(q))
         q->exists = false; /* R29: an empty queue is deleted */
 }

@@ -29,7 +29,7 @@ void qmgr_admit(struct run *r, uint32_t m, bool fresh);
 /* A message left the active queue (delivered, bounced or deferred). */
 void qmgr_left(struct run *r, uint32_t inst);
 void qmgr_on_admit(void *run, const struct ev *ev);
-/* EV_AGENT: the message's wait for a delivery agent is over; into its queue. */
+/* EV_AGENT: the head of a queue's FIFO is ready (delivery_agent_delay): select. */
 void qmgr_on_agent(void *run, const struct ev *ev);
 /* A delivery of queue dq ended with this feedback. */
 void qmgr_done(struct run *r, uint32_t dq, enum qmgr_feedback fb);

@@ -99,7 +99,7 @@ void sender_accept(struct run *r, uint32_t inst, uint32_t dq, uint32_t domain, m
     }
     if (own_wait >= 0) {
         mp->flags |= MSG_OWN_WAIT;
-        mp->own_wait = own_wait;
+        mp->ready = own_wait;
     }
     qmgr_admit(r, m, true);
 }
