@@ -25,7 +25,8 @@ void policy_hop_init(const struct scenario *s, const struct scen_sender *snd,
 /* A nexthop's lookup plan, for resolvers whose answers always come in zone order
  * (resolver_zone_order): the queries a lookup makes, in order, and the list it
  * then always builds. Made once per run for each hop whose lookup succeeds and
- * is short (at most POLICY_PLAN_MAX addresses); d->plan stays NULL otherwise.
+ * is short (at most POLICY_PLAN_MAX MX records and POLICY_PLAN_MAX addresses);
+ * d->plan stays NULL otherwise.
  * MX_ENOMEM or MX_OK. policy_plan_free frees it. */
 #define POLICY_PLAN_MAX 64
 int policy_plan(struct run *r, struct dest *d);

@@ -1372,25 +1372,28 @@ static void mta_defaults(struct section *sec)
 static int trace_columns(struct build *b, const struct section *sec)
 {
     static const char *const names[] = {"time", "delivery_agent_delay"};
+    static const char *const values[] = {"time", "time, delivery_agent_delay"};
     struct scen_traffic *t = sec->obj;
     const struct entry *ce = sec->first[5];
     char list[256];
     snprintf(list, sizeof list, "%s", t->trace_columns_text);
     size_t n = 0;
-    for (char *save = NULL, *c = strtok_r(list, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
-        c = trim(c);
-        if (n >= 2 || strcmp(c, names[n]) != 0) {
-            const char *hint = n < 2 ? mx_nearest(c, names, 2) : NULL;
-            return fail_at(b->err, ce, hint && strcmp(hint, c) != 0 ? hint : NULL,
-                           "expected time or time, delivery_agent_delay, got \"%s\"",
-                           t->trace_columns_text);
-        }
+    bool ok = true;
+    for (char *c = list, *end; ok; c = end + 1) { /* empty columns count: "time," is wrong */
+        end = c + strcspn(c, ",");
+        bool last = *end == '\0';
+        *end = '\0';
+        ok = n < 2 && strcmp(trim(c), names[n]) == 0;
         n++;
+        if (last)
+            break;
     }
-    if (n == 0)
-        return fail_at(b->err, ce, NULL,
+    if (!ok) { /* the hint is a whole value to paste */
+        const char *hint = mx_nearest(t->trace_columns_text, values, 2);
+        return fail_at(b->err, ce, hint,
                        "expected time or time, delivery_agent_delay, got \"%s\"",
                        t->trace_columns_text);
+    }
     t->trace_waits = n == 2;
     if (t->trace_waits && t->arrivals != ARRIVALS_TRACE)
         return fail_at(b->err, ce, NULL, "trace_columns goes with arrivals = trace(FILE.csv)");

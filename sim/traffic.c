@@ -38,7 +38,7 @@ static mx_time next_arrival(struct run *r, uint32_t t, mx_time from)
         struct mx_err err = {0};
         if (series_next(tr->trace, &row, &got, &err) != MX_OK)
             r->loop.nomem = true; /* checked at load: only I/O or memory can fail here */
-        tr->next_wait = row.w;
+        tr->next_wait = got ? row.w : 0;
         return got ? row.t : MX_TIME_MAX;
     }
     if (c->rate_per_s <= 0)

@@ -288,7 +288,10 @@ Test(policy, servfail_defers)
  * asking the resolver. Two runs of one scenario, one with its plans dropped, do
  * 200 deliveries 7 s apart (past the 30 s TTL of some records, within the 300 s
  * of others, 0 for one); for 40 of them a servfail window is open on a host, when
- * the plan must not be used (R8: that host's addresses are left out). The zone
+ * the plan must not be used (R8: that host's addresses are left out): from
+ * delivery 100, at 700 s, when multi.d's cached answer has just expired (its 30 s
+ * TTL, deliveries 7 s apart: fetched every 35 s), so that with cache = yes the
+ * first lookup in the window fetches too and all 40 fail. The zone
  * has what a plan must get right: two preferences, a host behind a CNAME (R9), a
  * CNAME loop (skipped, no query), a host without addresses, a multi-A host (R10). */
 Test(policy, a_planned_lookup_is_the_asked_one)

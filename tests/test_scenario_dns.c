@@ -142,6 +142,34 @@ Test(dns, servfail_window_defers_then_delivers)
     scen_free(s);
 }
 
+/* R8: a servfail window on one MX host's name: that host's addresses are left out
+ * of the list and the others are tried; nothing is deferred. Behind the fixed,
+ * non-rotating resolver r1 is first for every message (the test above), so from
+ * 1 to 2 min every delivery goes to r2 instead (about 60 at 1/s), and r1's fetches
+ * fail (cache = no: one per delivery). This is also what keeps lookup plans
+ * (docs/dns.md) out of the way while a window on a name is open. */
+Test(dns, servfail_on_one_host_leaves_its_addresses_out)
+{
+    char text[4096];
+    snprintf(text, sizeof text, "%s[fault r1down]\ntarget = r1.d.\nmode = servfail\nat = 1m\n"
+                                "for = 1m\n", three);
+    const char *sets[] = {"resolver r.cache=no"};
+    struct scenario *s = load_text(text, sets, 1);
+    struct run r;
+    struct run_result res;
+    run_one(&r, s, 0, &res);
+    cr_assert_eq(res.delivered, res.messages);
+    cr_assert_eq(res.attempts_mean, 1.0); /* R8: no deferral, r2 instead */
+    /* Poisson at 1/s: about 60 in the minute (sd 7.7); 4 sd either way */
+    cr_assert(res.server[1].accepted >= 30 && res.server[1].accepted <= 91, "%llu",
+              (unsigned long long)res.server[1].accepted);
+    cr_assert_eq(res.server[1].accepted + res.server[0].accepted, res.delivered);
+    cr_assert_eq(r.res[0].servfails, res.server[1].accepted);
+    free(res.server);
+    run_fini(&r);
+    scen_free(s);
+}
+
 /* mxsim explain prints seed 000's nslookup lines byte for byte (the Server and
  * Address header aside). */
 Test(dns, explain_prints_the_seed_nslookup_lines)

@@ -106,7 +106,8 @@ Test(traffic, bad_traces_and_profiles_name_file_and_line)
 /* trace_columns = time, delivery_agent_delay: each row's second column is read as
  * a duration (the message's own wait for a delivery agent, test_scenario_qmgr.c);
  * a row without it, or with something else there, is an error at its file:line;
- * the key is checked at its line, with a did-you-mean, and only goes with a trace. */
+ * the key's value is checked (a did-you-mean gives a whole value), and the key only
+ * goes with a trace (reported at its line). */
 Test(traffic, trace_columns_reads_each_rows_wait)
 {
     char text[2048], buf[600];
@@ -127,7 +128,8 @@ Test(traffic, trace_columns_reads_each_rows_wait)
     cr_assert_str_eq(mx_err_format(&err, buf, sizeof buf),
                      "/tmp/mxsim-wait-trace.csv:2: expected a delivery_agent_delay such as 50ms "
                      "or 0.2, got \"slow\"");
-    /* without the key the second column is ignored, as before */
+    /* with trace_columns = time (the default) the second column is ignored, as
+     * without the key */
     const char *no_key = "traffic t.trace_columns=time";
     err = (struct mx_err){0};
     cr_assert_eq(scen_load("/tmp/mxsim-t.ini", &no_key, 1, &s, &err), MX_OK, "%s", err.msg);
@@ -142,7 +144,14 @@ Test(traffic, trace_columns_reads_each_rows_wait)
     cr_assert_eq(scen_load("/tmp/mxsim-t.ini", &typo, 1, &s, &err), MX_EINPUT);
     cr_assert_str_eq(mx_err_format(&err, buf, sizeof buf),
                      "--set traffic t.trace_columns: expected time or time, delivery_agent_delay, "
-                     "got \"time,delivery_agent_dely\"; did you mean \"delivery_agent_delay\"?");
+                     "got \"time,delivery_agent_dely\"; did you mean \"time, "
+                     "delivery_agent_delay\"?");
+    const char *dangling = "traffic t.trace_columns=time,";
+    err = (struct mx_err){0};
+    cr_assert_eq(scen_load("/tmp/mxsim-t.ini", &dangling, 1, &s, &err), MX_EINPUT);
+    cr_assert_str_eq(mx_err_format(&err, buf, sizeof buf),
+                     "--set traffic t.trace_columns: expected time or time, delivery_agent_delay, "
+                     "got \"time,\"; did you mean \"time\"?");
     snprintf(text, sizeof text, "%s[traffic t]\nfrom = s\nto = d.\nrate = 1/s\n"
                                 "trace_columns = time, delivery_agent_delay\n", base);
     write_file("/tmp/mxsim-t.ini", text);
