@@ -70,8 +70,9 @@ POSTFIX_COMMON = [
 ]
 
 # What mxsim needs that Postfix has no parameter for: this machine's own speed.
-# Not fitted per case: the same two distributions for every case, read once off
-# the real burst runs with every relay up (up-cache, up-nocache, eq3-*-nocache):
+# Each run gives its own (run_speed); these are for a run with too few
+# deliveries to measure it, read once off the real burst runs with every relay
+# up (up-cache, up-nocache, eq3-*-nocache):
 # Postfix's delays= column c (DNS lookups, connect, greeting, EHLO) had a median
 # of 7 to 10 ms and a mean of 11 to 13 ms; column d (the transaction) a mean of
 # 3.5 to 4 ms (docs/validation.md). The testbed's 30 ms / 20 ms
@@ -81,6 +82,7 @@ SIM_ENV = {
     "session_time": "lognormal(3ms, 0.8)",
 }
 SIM_REPLICATIONS = 40
+RUN_SPEED_MIN = 10  # deliveries a run needs to give its own speed (run_speed)
 
 
 def log(msg):
@@ -276,7 +278,34 @@ def replays_agent_wait(case):
     return not f or (f["mode"] == "refused" and not case["relayhost"].startswith("["))
 
 
-def write_scenario(case, path, trace):
+def lognormal_of(values, fallback):
+    """A lognormal with the median and log-spread of values (seconds, logged
+    with two significant digits, 0 below 0.05 ms), or fallback with fewer than
+    RUN_SPEED_MIN of them."""
+    if len(values) < RUN_SPEED_MIN:
+        return fallback
+    logs = [math.log(max(x, 0.00005)) for x in values]
+    mu = sum(logs) / len(logs)
+    sd = math.sqrt(sum((x - mu) ** 2 for x in logs) / (len(logs) - 1))
+    return "lognormal(%.6fs, %.4f)" % (quantile(sorted(values), 0.5), sd)
+
+
+def run_speed(m):
+    """This machine's speed during one real run, as mxsim's connect_latency and
+    session_time: Postfix's delays= c (connect, greeting, EHLO) of its fresh
+    connections (no timeout before them) and d (the transaction) of every
+    delivery, each as a lognormal
+    with the run's median and log-spread; SIM_ENV's where a run has too few.
+    Like b, it is the machine's state during the run, not fitted to any judged
+    metric; it moves with the load (c's median 5 ms in a run where Postfix kept
+    up, 8 to 10 ms in bursts on a busy machine), and how long a delivery holds
+    its session decides whether its queue is still there when the next message
+    comes, and so caching (R29, R37)."""
+    return (lognormal_of(m["fresh_c"], SIM_ENV["connect_latency"]),
+            lognormal_of(m["all_d"], SIM_ENV["session_time"]))
+
+
+def write_scenario(case, path, trace, speed):
     """The scenario of one real run: the case's settings, and as arrivals the
     times at which that run's messages entered Postfix's queue (trace: (seconds
     from the start of the injection, delays= b) in order of time), with each
@@ -316,12 +345,13 @@ def write_scenario(case, path, trace):
     for k, v in postfix_params(case):
         if v != "":
             L.append("%s = %s" % (k, v))
-    L.append("connect_latency = %s" % SIM_ENV["connect_latency"])
+    L.append("# this machine's speed in the real run (harness.py, run_speed)")
+    L.append("connect_latency = %s" % speed[0])
     L.append("")
     for name, addr in RELAYS.items():
         L.append("[server %s]" % name)
         L.append("address = %s" % addr)
-        L.append("session_time = %s" % SIM_ENV["session_time"])
+        L.append("session_time = %s" % speed[1])
         L.append("backlog = 256")
         L.append("")
     f = case["fault_spec"]
@@ -679,8 +709,10 @@ class Injector:
     """Sends `msgs` messages to the private Postfix at a constant `rate`: message
     i is due at t0 + i / rate (rate 0: all at once, "burst", as fast as Postfix
     accepts them). CONNS SMTP connections take turns so that one slow reply does
-    not hold the schedule up. Records when each message was queued (Postfix's
-    250 after the data), which becomes the arrival trace of the mxsim run."""
+    not hold the schedule up. Records when it sent each message's MAIL FROM
+    (smtpd's arrival time: with the log's delays= a, the message's entry in the
+    queue manager, which becomes the arrival trace of the mxsim run), when it
+    was queued (Postfix's 250 after the data) and its queue id."""
     CONNS = 4
 
     def __init__(self, to_domain, msgs, rate):
@@ -690,6 +722,7 @@ class Injector:
         self.lateness = [None] * msgs
         self.queued = [None] * msgs
         self.qids = [None] * msgs
+        self.mail_sent = [None] * msgs
         self.errors = []
         self.t0 = None
 
@@ -715,6 +748,7 @@ class Injector:
                 if due > now:
                     time.sleep(due - now)
                 self.lateness[i] = time.monotonic() - due
+                self.mail_sent[i] = time.monotonic() - self.t0
                 s.sendall(b"MAIL FROM:<src@h9.test>\r\nRCPT TO:<" + self.to.encode() +
                           b">\r\nDATA\r\n")
                 for want in (b"250", b"250", b"354"):
@@ -823,7 +857,9 @@ def parse_maillog(path, rcpt):
             if status == "sent":
                 addr = re.search(r"\[([\d.]+)\]", relay).group(1)
                 sent.append({"qid": qid, "addr": addr, "conn_use": int(conn_use or 1),
-                             "delay": delay, "a": first_a[qid], "b": float(st.group(7))})
+                             "delay": delay, "a": first_a[qid], "b": float(st.group(7)),
+                             "c": float(st.group(8)), "d": float(st.group(9)),
+                             "fresh": conn_use is None and all(k == "refused" for k in fails)})
                 finished.add(qid)
             elif status == "deferred":
                 deferred += 1
@@ -859,9 +895,9 @@ def real_metrics(parsed, msgs):
     m["suspended"] = float(parsed["suspended"])
     m["reused_fraction"] = sum(1 for s in sent if s["conn_use"] > 1) / n if n else 0.0
     m["refused_per_msg"] = parsed["refused_case"] / msgs
-    # mxsim's delay runs from the message's arrival in the queue (the trace time,
-    # Postfix's 250 after the data); Postfix's delay= from the start of the SMTP
-    # transaction that brought it in: take off its "a" (before the queue manager).
+    # mxsim's delay runs from the message's arrival in the queue manager (the trace
+    # time, real_run); Postfix's delay= from the start of the SMTP transaction
+    # that brought it in: take off its "a" (before the queue manager).
     # Both are logged to two significant digits: keep each value's rounding.
     d = sorted((max(0.0, s["delay"] - s["a"]), log_resolution(s["delay"]) + log_resolution(s["a"]))
                for s in sent)
@@ -871,6 +907,11 @@ def real_metrics(parsed, msgs):
     # Postfix's delays= b of each delivered message: its time in the queue manager
     # (the wait for a delivery agent, and for the window), for write_scenario.
     m["agent_b"] = sorted(s["b"] for s in sent)
+    # The machine's speed in this run (run_speed): c of the deliveries that opened
+    # a connection with no failed attempt before it but refused ones (which cost
+    # a round trip, well below c's resolution), d of every one.
+    m["fresh_c"] = sorted(s["c"] for s in sent if s["fresh"])
+    m["all_d"] = sorted(s["d"] for s in sent)
     return m
 
 
@@ -964,7 +1005,15 @@ def real_run(case, rep, procs, pf, work, outdir):
     if lost and replays_agent_wait(case):
         problems.append("no queue id, or no status=sent line for it, for message %d (of %d)" % (
             lost[0], len(lost)))
-    m["trace"] = sorted((t, b_of.get(q, 0.0)) for t, q in zip(inj.queued, inj.qids))
+    # mxsim's arrival is the message's entry in the queue manager: when the
+    # injector sent MAIL FROM (smtpd's arrival time) plus the first attempt's a
+    # (delays=a: arrival to the queue manager). Not the 250 after the data: while
+    # a loaded machine starves the queue manager, messages wait before it (a of
+    # 90 ms where the rest had 5), its queue empties and is made again, without
+    # caching (R29, R37); from the 250 mxsim would see them in the queue too soon.
+    a_of = {s["qid"]: s["a"] for s in parsed["sent"]}
+    m["trace"] = sorted((mail + a_of[q] if q in a_of else t, b_of.get(q, 0.0))
+                        for t, mail, q in zip(inj.queued, inj.mail_sent, inj.qids))
     m["inject_late_p99"] = quantile(late, 0.99)
     m["wall_s"] = elapsed
     if problems:
@@ -1005,7 +1054,9 @@ def brief(m):
             ("delay_p50", "p50"), ("delay_p90", "p90"), ("delay_max", "max")]
     b = m.get("agent_b") or [0.0]
     return " ".join("%s=%.3g" % (s, m[k]) for k, s in keys) + \
-        " b25/50/90=%.3g/%.3g/%.3g" % (quantile(b, 0.25), quantile(b, 0.5), quantile(b, 0.9))
+        " b25/50/90=%.3g/%.3g/%.3g" % (quantile(b, 0.25), quantile(b, 0.5), quantile(b, 0.9)) + \
+        " c50=%.3g d50=%.3g" % (quantile(m.get("fresh_c") or [0.0], 0.5),
+                                quantile(m.get("all_d") or [0.0], 0.5))
 
 
 class HarnessError(Exception):
@@ -1220,7 +1271,7 @@ def main():
         sims[c["case"]] = []
         for rep, m in enumerate(reals[c["case"]]):
             ini = os.path.join(outdir, "sim", "%s-%d.ini" % (c["case"], rep))
-            write_scenario(c, ini, m["trace"])
+            write_scenario(c, ini, m["trace"], run_speed(m))
             odir = os.path.join(outdir, "sim", "%s-%d" % (c["case"], rep))
             r = subprocess.run([mxsim, "run", ini, "-o", odir, "--reproducible"],
                                capture_output=True, text=True)
