@@ -311,6 +311,7 @@ static const struct key sender_keys[] = {
      100000000, NULL, NULL},
     {"resolver", K_REF, OFF(scen_sender, resolver), "", 0, 0, NULL, NULL},
     {"connect_latency", K_DIST, OFF(scen_sender, connect_latency), "0", 0, 0, NULL, NULL},
+    {"rset_latency", K_DIST, OFF(scen_sender, rset_latency), "0", 0, 0, NULL, NULL},
     {"delivery_agent_delay", K_DIST, OFF(scen_sender, delivery_agent_delay), "0", 0, 0, NULL,
      NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
@@ -1338,6 +1339,11 @@ static int parse_relayhost(struct build *b, struct scen_sender *snd, const struc
 static void mta_defaults(struct section *sec)
 {
     struct scen_sender *snd = sec->obj;
+    size_t rk = 0; /* rset_latency not set: a probe costs what a connection does */
+    while (strcmp(sender_keys[rk].name, "rset_latency") != 0)
+        rk++;
+    if (!(sec->seen & (UINT64_C(1) << rk)))
+        snd->rset_latency = snd->connect_latency;
     struct mta_default {
         const char *key;
         mx_time exim, sendmail;

@@ -99,6 +99,8 @@ struct scen_sender {
     long qmgr_message_active_limit;     /* R28 */
     size_t resolver; /* index into resolvers, or SCEN_PRIVATE_RESOLVER: one per instance */
     struct dist connect_latency; /* mxsim's own: time to a SYN-ACK or RST (R18) */
+    struct dist rset_latency;    /* mxsim's own: a cached session's probe (R38); unset:
+                                  * connect_latency */
     /* mxsim's own: from the queue manager's selection of a delivery to its smtp
      * process starting it; the delivery holds its window slot meanwhile (R29) */
     struct dist delivery_agent_delay;

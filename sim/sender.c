@@ -219,15 +219,15 @@ static void host_worked(struct run *r, uint32_t inst, uint32_t addr)
 }
 
 /* R38: the delivery goes over a cached connection. */
-/* R38: a cached session is first probed with RSET, one round trip: a
- * connect_latency draw, mxsim's round trip (R18). */
+/* R38: a cached session is first probed with RSET, one round trip, and the cache
+ * service is asked for it: an rset_latency draw (connect_latency's when not set). */
 static void reuse(struct run *r, uint32_t m, uint32_t c)
 {
     struct msg *mp = msg_at(r, m);
     const struct conn *cp = pool_at(&r->conns, c);
     mp->conn = c;
     mp->conn_at = loop_now(&r->loop); /* this delivery's start, for trace.csv */
-    mx_time rset = dist_draw(&cfg_of(r, mp->inst)->connect_latency, &r->inst[mp->inst].rng);
+    mx_time rset = dist_draw(&cfg_of(r, mp->inst)->rset_latency, &r->inst[mp->inst].rng);
     server_reuse(r, cp->server, m, rset);
 }
 

@@ -337,10 +337,11 @@ Test(qmgr, a_traces_own_waits_replace_the_draw_in_order)
 }
 
 /* R38: a cached session is probed with RSET before it carries the next message:
- * one round trip, a connect_latency draw (here const 5 ms). Two messages 30 ms
- * apart to a destination that always caches: the first connects (5 ms) and
- * delivers (10 ms); the second reuses the session, 5 ms of RSET and 10 ms of
- * delivery. Both take 15 ms (the second took 10 ms while RSET was free). */
+ * one round trip, an rset_latency draw, connect_latency's when rset_latency is not
+ * set (here const 5 ms). Two messages 30 ms apart to a destination that always
+ * caches: the first connects (5 ms) and delivers (10 ms); the second reuses the
+ * session, 5 ms of RSET and 10 ms of delivery: both take 15 ms. With rset_latency
+ * = const(2ms) the second takes 12 ms. */
 Test(qmgr, a_reused_session_pays_the_rset_round_trip)
 {
     write_times("/tmp/mxsim-rset-trace.csv", (const double[]){0, 0.03}, 2);
@@ -357,6 +358,16 @@ Test(qmgr, a_reused_session_pays_the_rset_round_trip)
     cr_assert_eq(r.totals.delivered, 2);
     cr_assert_eq(r.totals.reused, 1);
     cr_assert_eq(r.totals.delay.min, mx_time_from_s(0.015));
+    cr_assert_eq(r.totals.delay.max, mx_time_from_s(0.015));
+    run_fini(&r);
+    scen_free(s);
+    /* rset_latency = const(2ms): the probe costs its own draw; the first message
+     * still connects in 5 ms (15 ms), the second takes 2 + 10 = 12 ms */
+    const char *sets[] = {"sender p.rset_latency=const(2ms)"};
+    s = start_text(&r, text, sets, 1);
+    cr_assert_eq(loop_run(&r.loop, mx_time_from_s(2)), MX_OK);
+    cr_assert_eq(r.totals.reused, 1);
+    cr_assert_eq(r.totals.delay.min, mx_time_from_s(0.012));
     cr_assert_eq(r.totals.delay.max, mx_time_from_s(0.015));
     run_fini(&r);
     scen_free(s);

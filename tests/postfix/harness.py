@@ -280,38 +280,44 @@ def replays_agent_wait(case):
 
 def lognormal_of(values, fallback):
     """A lognormal with the median and log-spread of values (seconds, logged
-    with two significant digits, 0 below 0.05 ms), or fallback with fewer than
+    with two significant digits and at most 6 decimals: delay_logging_
+    resolution_limit; a 0 counts as 1 us), or fallback with fewer than
     RUN_SPEED_MIN of them."""
     if len(values) < RUN_SPEED_MIN:
         return fallback
-    logs = [math.log(max(x, 0.00005)) for x in values]
+    logs = [math.log(max(x, 1e-6)) for x in values]
     mu = sum(logs) / len(logs)
     sd = math.sqrt(sum((x - mu) ** 2 for x in logs) / (len(logs) - 1))
-    return "lognormal(%.6fs, %.4f)" % (quantile(sorted(values), 0.5), sd)
+    return "lognormal(%.6fs, %.4f)" % (max(quantile(sorted(values), 0.5), 1e-6), sd)
 
 
 def run_speed(m):
-    """This machine's speed during one real run, as mxsim's connect_latency and
-    session_time: Postfix's delays= c (connect, greeting, EHLO) of its fresh
-    connections (no timeout before them) and d (the transaction) of every
-    delivery, each as a lognormal
-    with the run's median and log-spread; SIM_ENV's where a run has too few.
-    Like b, it is the machine's state during the run, not fitted to any judged
-    metric; it moves with the load (c's median 5 ms in a run where Postfix kept
-    up, 8 to 10 ms in bursts on a busy machine), and how long a delivery holds
-    its session decides whether its queue is still there when the next message
-    comes, and so caching (R29, R37)."""
-    return (lognormal_of(m["fresh_c"], SIM_ENV["connect_latency"]),
+    """This machine's speed during one real run, as mxsim's connect_latency,
+    rset_latency and session_time: Postfix's delays= c and d, each as a
+    lognormal with the run's median and log-spread, of the deliveries with no
+    failed attempt before them but refused ones. connect_latency: c of those
+    that opened a connection (connect, greeting, EHLO), or with fewer than
+    RUN_SPEED_MIN of them c of all, or SIM_ENV's; rset_latency: c of those over
+    a cached session (the RSET probe and the cache service's round trips, R38),
+    or None (mxsim then draws connect_latency); session_time: d (the
+    transaction) of every delivery, or SIM_ENV's. Like b, it is the machine's
+    state during the run, not fitted to any judged metric; it moves with the
+    load (docs/validation.md), and how long a delivery holds its session
+    decides whether its queue is still there when the next message comes, and
+    so caching (R29, R37)."""
+    connect = lognormal_of(m["fresh_c"], None) or lognormal_of(m["clean_c"],
+                                                                 SIM_ENV["connect_latency"])
+    return (connect, lognormal_of(m["reused_c"], None),
             lognormal_of(m["all_d"], SIM_ENV["session_time"]))
 
 
 def write_scenario(case, path, trace, speed):
-    """The scenario of one real run: the case's settings, and as arrivals the
-    times at which that run's messages entered Postfix's queue (trace: (seconds
-    from the start of the injection, delays= b) in order of time), with each
-    message's own b as its wait for a delivery agent where that is what b is
-    (replays_agent_wait). b is logged with two significant digits, 0 below
-    0.5 ms: a 0 replays as no wait."""
+    """The scenario of one real run: the case's settings, the machine's speed in
+    that run (speed: run_speed), and as arrivals the times at which its messages
+    entered Postfix's queue manager (trace: (seconds from the start of the
+    injection: MAIL FROM sent plus delays= a, delays= b) in order of time), with
+    each message's own b as its wait for a delivery agent where that is what b
+    is (replays_agent_wait). A b logged as 0 replays as no wait."""
     tpath = path[:-len(".ini")] + ".arrivals.csv"
     waits = replays_agent_wait(case)
     with open(tpath, "w") as fh:
@@ -347,11 +353,13 @@ def write_scenario(case, path, trace, speed):
             L.append("%s = %s" % (k, v))
     L.append("# this machine's speed in the real run (harness.py, run_speed)")
     L.append("connect_latency = %s" % speed[0])
+    if speed[1]:
+        L.append("rset_latency = %s" % speed[1])
     L.append("")
     for name, addr in RELAYS.items():
         L.append("[server %s]" % name)
         L.append("address = %s" % addr)
-        L.append("session_time = %s" % speed[1])
+        L.append("session_time = %s" % speed[2])
         L.append("backlog = 256")
         L.append("")
     f = case["fault_spec"]
@@ -859,7 +867,8 @@ def parse_maillog(path, rcpt):
                 sent.append({"qid": qid, "addr": addr, "conn_use": int(conn_use or 1),
                              "delay": delay, "a": first_a[qid], "b": float(st.group(7)),
                              "c": float(st.group(8)), "d": float(st.group(9)),
-                             "fresh": conn_use is None and all(k == "refused" for k in fails)})
+                             "clean": all(k == "refused" for k in fails),
+                             "reused": conn_use is not None})
                 finished.add(qid)
             elif status == "deferred":
                 deferred += 1
@@ -907,10 +916,12 @@ def real_metrics(parsed, msgs):
     # Postfix's delays= b of each delivered message: its time in the queue manager
     # (the wait for a delivery agent, and for the window), for write_scenario.
     m["agent_b"] = sorted(s["b"] for s in sent)
-    # The machine's speed in this run (run_speed): c of the deliveries that opened
-    # a connection with no failed attempt before it but refused ones (which cost
-    # a round trip, well below c's resolution), d of every one.
-    m["fresh_c"] = sorted(s["c"] for s in sent if s["fresh"])
+    # The machine's speed in this run (run_speed): c of the deliveries with no
+    # failed attempt before them but refused ones (a refusal costs one loopback
+    # round trip, tens of microseconds), d of every one.
+    m["clean_c"] = sorted(s["c"] for s in sent if s["clean"])
+    m["fresh_c"] = sorted(s["c"] for s in sent if s["clean"] and not s["reused"])
+    m["reused_c"] = sorted(s["c"] for s in sent if s["clean"] and s["reused"])
     m["all_d"] = sorted(s["d"] for s in sent)
     return m
 
@@ -1055,8 +1066,10 @@ def brief(m):
     b = m.get("agent_b") or [0.0]
     return " ".join("%s=%.3g" % (s, m[k]) for k, s in keys) + \
         " b25/50/90=%.3g/%.3g/%.3g" % (quantile(b, 0.25), quantile(b, 0.5), quantile(b, 0.9)) + \
-        " c50=%.3g d50=%.3g" % (quantile(m.get("fresh_c") or [0.0], 0.5),
-                                quantile(m.get("all_d") or [0.0], 0.5))
+        " c50 new/reused=%.3g/%.3g (n=%d/%d) d50=%.3g" % (
+            quantile(m.get("fresh_c") or [0.0], 0.5), quantile(m.get("reused_c") or [0.0], 0.5),
+            len(m.get("fresh_c") or []), len(m.get("reused_c") or []),
+            quantile(m.get("all_d") or [0.0], 0.5))
 
 
 class HarnessError(Exception):
