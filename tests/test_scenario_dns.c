@@ -120,18 +120,27 @@ Test(dns, lookup_latency_is_paid_per_fetch)
     scen_free(s);
 }
 
-/* R7: while the DNS answers SERVFAIL every delivery that must fetch is deferred, and
- * retried later (R33); none is lost or bounced. cache = no, so every delivery fetches. */
-Test(dns, servfail_window_defers_then_delivers)
+/* The three relays behind resolver r with cache = no (every delivery fetches), and a
+ * servfail window from 1 to 2 min on target (dns, or a name): runs replication 0
+ * into r and res (free res->server, run_fini, scen_free the result). */
+static struct scenario *run_servfail(const char *target, struct run *r, struct run_result *res)
 {
     char text[4096];
-    snprintf(text, sizeof text, "%s[fault dnsdown]\ntarget = dns\nmode = servfail\nat = 1m\n"
-                                "for = 1m\n", three);
+    snprintf(text, sizeof text, "%s[fault sf]\ntarget = %s\nmode = servfail\nat = 1m\nfor = 1m\n",
+             three, target);
     const char *sets[] = {"resolver r.cache=no"};
     struct scenario *s = load_text(text, sets, 1);
+    run_one(r, s, 0, res);
+    return s;
+}
+
+/* R7: while the DNS answers SERVFAIL every delivery that must fetch is deferred, and
+ * retried later (R33); none is lost or bounced. */
+Test(dns, servfail_window_defers_then_delivers)
+{
     struct run r;
     struct run_result res;
-    run_one(&r, s, 0, &res);
+    struct scenario *s = run_servfail("dns", &r, &res);
     cr_assert_eq(res.delivered, res.messages);
     cr_assert_eq(res.bounced, 0);
     cr_assert_gt(res.attempts_mean, 1.0); /* the minute's messages were tried again */
@@ -150,14 +159,9 @@ Test(dns, servfail_window_defers_then_delivers)
  * (docs/dns.md) out of the way while a window on a name is open. */
 Test(dns, servfail_on_one_host_leaves_its_addresses_out)
 {
-    char text[4096];
-    snprintf(text, sizeof text, "%s[fault r1down]\ntarget = r1.d.\nmode = servfail\nat = 1m\n"
-                                "for = 1m\n", three);
-    const char *sets[] = {"resolver r.cache=no"};
-    struct scenario *s = load_text(text, sets, 1);
     struct run r;
     struct run_result res;
-    run_one(&r, s, 0, &res);
+    struct scenario *s = run_servfail("r1.d.", &r, &res);
     cr_assert_eq(res.delivered, res.messages);
     cr_assert_eq(res.attempts_mean, 1.0); /* R8: no deferral, r2 instead */
     /* Poisson at 1/s: about 60 in the minute (sd 7.7); 4 sd either way */
