@@ -62,7 +62,11 @@ enum msg_flag {
     MSG_PAID_TIMEOUT = 2,
     MSG_SAVE = 4, /* cache its session (R37: the request's CONN_STORE) */
     MSG_LOAD = 8, /* look for a cached session (R37, R38: the request's CONN_LOAD) */
-    MSG_OWN_WAIT = 16, /* its first delivery waits ready for an agent (trace_columns) */
+    /* trace_columns: its own values, in place of draws, each used once */
+    MSG_OWN_WAIT = 16,     /* ready: its first delivery's wait for an agent (R29) */
+    MSG_OWN_CONNECT = 32,  /* own_connect: its first session's, on a new connection */
+    MSG_OWN_RSET = 64,     /* own_rset: its first session's, on a cached one (R38) */
+    MSG_OWN_SESSION = 128, /* own_session: its first session's session_time */
 };
 
 /* A message in flight. Owned by sender.c; its prev/next links belong to whichever
@@ -88,6 +92,7 @@ struct msg {
     uint64_t id;     /* 1, 2, ... in order of arrival: trace.csv's message */
     mx_time ready;   /* with MSG_OWN_WAIT: its trace row's delivery_agent_delay; in a
                         queue's FIFO: when it can be selected (qmgr.c) */
+    mx_time own_connect, own_rset, own_session; /* with MSG_OWN_CONNECT, _RSET, _SESSION */
     uint32_t try_addr[MX_TRY_MAX];
 };
 
@@ -197,8 +202,8 @@ struct series;
 struct traffic_rt { /* owned by traffic.c */
     struct rng_stream rng;
     struct series *trace;   /* arrivals = trace(): the open file, streamed */
-    mx_time next_wait;      /* trace_columns = time, delivery_agent_delay: the pending
-                               arrival's own wait */
+    mx_time next_own[OWN_KINDS]; /* trace_columns: the pending arrival's own values
+                                    (enum trace_own), -1 where it has none */
     uint32_t nexthop; /* index into the sender's nexthops */
     uint32_t domain;  /* index into run->domains */
 };

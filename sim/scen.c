@@ -1373,35 +1373,57 @@ static void mta_defaults(struct section *sec)
     }
 }
 
-/* trace_columns = time | time, delivery_agent_delay: what a trace's columns are.
- * The second names the one per-message value a trace can carry so far. */
+const char *const trace_own_names[OWN_KINDS] = {"delivery_agent_delay", "connect_latency",
+                                                "rset_latency", "session_time"};
+_Static_assert(OWN_KINDS <= SERIES_MAX_OWN, "a trace's row holds every own column");
+
+/* trace_columns = time[, NAME]...: what a trace's columns are: the time, then any of
+ * trace_own_names, each at most once, in the file's order. */
 static int trace_columns(struct build *b, const struct section *sec)
 {
-    static const char *const names[] = {"time", "delivery_agent_delay"};
-    static const char *const values[] = {"time", "time, delivery_agent_delay"};
     struct scen_traffic *t = sec->obj;
     const struct entry *ce = sec->first[5];
     char list[256];
+    if (strlen(t->trace_columns_text) >= sizeof list)
+        return fail_at(b->err, ce, NULL, "expected at most %d columns, got a longer list",
+                       OWN_KINDS + 1);
     snprintf(list, sizeof list, "%s", t->trace_columns_text);
-    size_t n = 0;
-    bool ok = true;
-    for (char *c = list, *end; ok; c = end + 1) { /* empty columns count: "time," is wrong */
+    t->n_own = 0;
+    bool first = true;
+    for (char *c = list, *end;; c = end + 1) { /* empty columns count: "time," is wrong */
         end = c + strcspn(c, ",");
         bool last = *end == '\0';
         *end = '\0';
-        ok = n < 2 && strcmp(trim(c), names[n]) == 0;
-        n++;
+        const char *name = trim(c);
+        if (first) {
+            static const char *const time_word[] = {"time"};
+            if (strcmp(name, "time") != 0)
+                return fail_at(b->err, ce, mx_nearest(name, time_word, 1),
+                               "expected time as the first column, got \"%s\"", name);
+            first = false;
+        } else {
+            if (!*name)
+                return fail_at(b->err, ce, NULL, "expected a column name after each comma, "
+                               "got none in \"%s\"", t->trace_columns_text);
+            unsigned k = 0;
+            while (k < OWN_KINDS && strcmp(name, trace_own_names[k]) != 0)
+                k++;
+            if (k == OWN_KINDS)
+                return fail_at(b->err, ce, mx_nearest(name, trace_own_names, OWN_KINDS),
+                               "expected time, then any of delivery_agent_delay, "
+                               "connect_latency, rset_latency and session_time, got \"%s\"",
+                               name);
+            for (unsigned j = 0; j < t->n_own; j++)
+                if (t->own_kind[j] == (enum trace_own)k)
+                    return fail_at(b->err, ce, NULL, "expected each column once, got \"%s\" twice",
+                                   name);
+            t->own_kind[t->n_own] = (enum trace_own)k;
+            t->own_name[t->n_own++] = trace_own_names[k];
+        }
         if (last)
             break;
     }
-    if (!ok) { /* the hint is a whole value to paste */
-        const char *hint = mx_nearest(t->trace_columns_text, values, 2);
-        return fail_at(b->err, ce, hint,
-                       "expected time or time, delivery_agent_delay, got \"%s\"",
-                       t->trace_columns_text);
-    }
-    t->trace_waits = n == 2;
-    if (t->trace_waits && t->arrivals != ARRIVALS_TRACE)
+    if (t->n_own && t->arrivals != ARRIVALS_TRACE)
         return fail_at(b->err, ce, NULL, "trace_columns goes with arrivals = trace(FILE.csv)");
     return MX_OK;
 }
@@ -1436,9 +1458,9 @@ static int traffic_inputs(struct build *b, const struct section *sec)
         if (!(t->trace_path = sdup(b->s, full)))
             return mx_fail(b->err, MX_ENOMEM, "out of memory");
         struct series sr;
-        if (series_open(&sr, t->trace_path, t->trace_waits ? SERIES_TIMED_WAITS : SERIES_TIMES,
-                        b->err) != MX_OK)
+        if (series_open(&sr, t->trace_path, SERIES_TIMES, b->err) != MX_OK)
             return fail_at(b->err, ae, NULL, "%s: %s", t->trace_path, b->err->msg);
+        series_columns(&sr, t->own_name, t->n_own);
         struct series_row row;
         bool got = true;
         int rc = MX_OK;

@@ -150,6 +150,12 @@ struct scen_fault {
 
 enum scen_arrivals { ARRIVALS_POISSON, ARRIVALS_CONSTANT, ARRIVALS_TRACE };
 
+/* What a trace's column after the time can give each message, in place of a draw
+ * (trace_columns): its first delivery's wait for a delivery agent (R29), and its
+ * first session's connect or RSET latency and session time (R18, R38). */
+enum trace_own { OWN_AGENT_WAIT, OWN_CONNECT, OWN_RSET, OWN_SESSION, OWN_KINDS };
+extern const char *const trace_own_names[OWN_KINDS]; /* their trace_columns names */
+
 #define SCEN_MAX_PROFILE_ROWS 1000000
 
 struct scen_traffic {
@@ -162,7 +168,11 @@ struct scen_traffic {
     const char *arrivals_text, *profile_text;
     const char *trace_path;  /* ARRIVALS_TRACE: the CSV of arrival times */
     const char *trace_columns_text;
-    bool trace_waits; /* trace_columns = time, delivery_agent_delay: each row's own wait */
+    /* trace_columns: the columns after the time, in file order: what each gives
+     * (own_kind) and its name (own_name, for series_columns); n_own = 0: none */
+    unsigned n_own;
+    enum trace_own own_kind[OWN_KINDS];
+    const char *own_name[OWN_KINDS];
     /* profile: rate x mult[i] from time[i] on (piecewise constant), repeating every
      * period (the last row's time); n_profile = 0: none */
     mx_time *profile_time;

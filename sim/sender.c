@@ -70,8 +70,22 @@ static void finish(struct run *r, uint32_t m, bool delivered)
         r->loop.stop = true; /* drained */
 }
 
+/* A trace row's own values (-1: none) into m: flags say which it has. */
+static void take_own(struct msg *mp, const mx_time *own)
+{
+    static const uint8_t flag[OWN_KINDS] = {
+        [OWN_AGENT_WAIT] = MSG_OWN_WAIT, [OWN_CONNECT] = MSG_OWN_CONNECT,
+        [OWN_RSET] = MSG_OWN_RSET, [OWN_SESSION] = MSG_OWN_SESSION};
+    mx_time *slot[OWN_KINDS] = {&mp->ready, &mp->own_connect, &mp->own_rset, &mp->own_session};
+    for (unsigned k = 0; k < OWN_KINDS; k++)
+        if (own[k] >= 0) {
+            mp->flags |= flag[k];
+            *slot[k] = own[k];
+        }
+}
+
 void sender_accept(struct run *r, uint32_t inst, uint32_t dq, uint32_t domain, mx_time origin,
-                   uint32_t from, mx_time own_wait)
+                   uint32_t from, const mx_time *own)
 {
     uint32_t m;
     if (pool_get(&r->msgs, &m) != MX_OK) {
@@ -97,10 +111,8 @@ void sender_accept(struct run *r, uint32_t inst, uint32_t dq, uint32_t domain, m
         r->totals.messages++;
         r->totals.in_flight++;
     }
-    if (own_wait >= 0) {
-        mp->flags |= MSG_OWN_WAIT;
-        mp->ready = own_wait;
-    }
+    if (own) /* trace_columns: each given value replaces one draw */
+        take_own(mp, own);
     qmgr_admit(r, m, true);
 }
 
@@ -122,7 +134,7 @@ static void forward(struct run *r, uint32_t m, uint32_t s)
         r->totals.forwarded++;
         hist_add(&r->totals.hop_delay, loop_now(&r->loop) - mp->arrived);
     }
-    sender_accept(r, inst, dq, mp->domain, mp->origin, m, -1);
+    sender_accept(r, inst, dq, mp->domain, mp->origin, m, NULL);
     qmgr_left(r, msg_at(r, m)->inst);
     pool_put(&r->msgs, m);
 }
@@ -218,9 +230,11 @@ static void host_worked(struct run *r, uint32_t inst, uint32_t addr)
         in->hs[addr] = (struct hoststat){.until = 0, .first = -1};
 }
 
-/* R38: the delivery goes over a cached connection. */
-/* R38: a cached session is first probed with RSET, one round trip, and the cache
- * service is asked for it: an rset_latency draw (connect_latency's when not set). */
+/* R38: the delivery goes over a cached connection, first probed with RSET, one
+ * round trip, and the cache service is asked for it: an rset_latency draw
+ * (connect_latency's when not set), or the message's own (trace_columns) at its
+ * first session; the draw is made all the same, so that the other messages' draws
+ * are the ones a trace without the column gives. */
 static void reuse(struct run *r, uint32_t m, uint32_t c)
 {
     struct msg *mp = msg_at(r, m);
@@ -228,7 +242,7 @@ static void reuse(struct run *r, uint32_t m, uint32_t c)
     mp->conn = c;
     mp->conn_at = loop_now(&r->loop); /* this delivery's start, for trace.csv */
     mx_time rset = dist_draw(&cfg_of(r, mp->inst)->rset_latency, &r->inst[mp->inst].rng);
-    server_reuse(r, cp->server, m, rset);
+    server_reuse(r, cp->server, m, (mp->flags & MSG_OWN_RSET) ? mp->own_rset : rset);
 }
 
 static bool next_hop(struct run *r, uint32_t m);
@@ -256,7 +270,9 @@ static bool failed_after(struct run *r, uint32_t m, enum trace_outcome oc, mx_ti
 /* R17 to R22, R26, R38: try the next address (a cached connection to it first), or
  * fail the site when none is left. A refused connection, or a 4xx or 5xx greeting,
  * moves on after connect_latency; a silent server costs smtp_connect_timeout, a
- * mute one smtp_helo_timeout. */
+ * mute one smtp_helo_timeout. A connection that gets a session takes the message's
+ * own connect latency (trace_columns) instead of the draw, if it has one: the draw
+ * is made all the same (see reuse). */
 static void try_next(struct run *r, uint32_t m)
 {
     struct msg *mp = msg_at(r, m);
@@ -271,7 +287,8 @@ static void try_next(struct run *r, uint32_t m)
         }
         uint32_t s = r->addr_server[addr];
         mx_time rtt = dist_draw(&c->connect_latency, &r->inst[mp->inst].rng);
-        enum connect_result cr = s == MX_NONE ? CONNECT_TIMEOUT : server_connect(r, s, addr, m, rtt);
+        mx_time own = (mp->flags & MSG_OWN_CONNECT) ? mp->own_connect : rtt;
+        enum connect_result cr = s == MX_NONE ? CONNECT_TIMEOUT : server_connect(r, s, addr, m, own);
         mp->conn_at = now;
         switch (cr) {
         case CONNECT_SESSION:

@@ -16,11 +16,12 @@
 
 /* A message for instance inst, nexthop queue dq, recipient domain; arrived now at
  * this hop; origin: when it entered the system. from: the message a relay server
- * forwards (its flags carry over), or MX_NONE for a new one. own_wait: a new
- * message's wait for a delivery agent at its first delivery (a trace's
- * delivery_agent_delay column), or -1 for the sender's draw. */
+ * forwards (its flags carry over), or MX_NONE for a new one. own: NULL, or a new
+ * message's own values from its trace row (trace_columns), indexed by enum
+ * trace_own, -1 where it has none: each replaces one draw (its first delivery's
+ * agent wait, its first session's connect or RSET latency and session time). */
 void sender_accept(struct run *r, uint32_t inst, uint32_t dq, uint32_t domain, mx_time origin,
-                   uint32_t from, mx_time own_wait);
+                   uint32_t from, const mx_time *own);
 /* For qmgr: start a delivery of m (its window slot is taken). */
 void sender_start(struct run *r, uint32_t m);
 /* For qmgr: defer m without a delivery (dead destination, R32). */

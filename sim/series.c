@@ -8,12 +8,20 @@
 
 #include "units.h"
 
+static void clear_row(struct series_row *row)
+{
+    row->t = -1;
+    row->v = 0;
+    for (unsigned k = 0; k < SERIES_MAX_OWN; k++)
+        row->own[k] = -1;
+}
+
 int series_open(struct series *s, const char *path, enum series_kind kind, struct mx_err *err)
 {
     memset(s, 0, sizeof *s);
     s->path = path;
     s->kind = kind;
-    s->cur.t = -1;
+    clear_row(&s->cur);
     s->line = 1;
     /* REPALL_NL: every line end is reported, blank lines too, so lines can be
      * counted (a row ends at CR or LF; only LF starts a new line) */
@@ -29,6 +37,13 @@ int series_open(struct series *s, const char *path, enum series_kind kind, struc
         return mx_fail(err, MX_EINPUT, "cannot open: %s", strerror(errno));
     }
     return MX_OK;
+}
+
+void series_columns(struct series *s, const char *const *names, unsigned n)
+{
+    assert(s->kind == SERIES_TIMES && n <= SERIES_MAX_OWN && s->rows == 0);
+    s->own_names = names;
+    s->n_own = n;
 }
 
 void series_close(struct series *s)
@@ -73,11 +88,15 @@ static void on_field(void *data, size_t len, void *ctx)
             else
                 fail_row(s, "expected a time such as 90s, 6h or 3600, got \"%s\"", f);
         }
-    } else if (s->field == 1 && s->cur.t != -2) {
-        if (s->kind == SERIES_PROFILE && units_parse_number(f, &s->cur.v, &e) != MX_OK)
-            fail_row(s, "expected a number >= 0, got \"%s\"", f);
-        else if (s->kind == SERIES_TIMED_WAITS && units_parse_duration(f, &s->cur.w, &e) != MX_OK)
-            fail_row(s, "expected a delivery_agent_delay such as 50ms or 0.2, got \"%s\"", f);
+    } else if (s->cur.t != -2) {
+        if (s->kind == SERIES_PROFILE && s->field == 1) {
+            if (units_parse_number(f, &s->cur.v, &e) != MX_OK)
+                fail_row(s, "expected a number >= 0, got \"%s\"", f);
+        } else if (s->kind == SERIES_TIMES && (unsigned)s->field <= s->n_own && *f) { /* empty: -1 */
+            const char *name = s->own_names[s->field - 1];
+            if (units_parse_duration(f, &s->cur.own[s->field - 1], &e) != MX_OK)
+                fail_row(s, "expected a %s such as 50ms or 0.2, got \"%s\"", name, f);
+        }
     }
     s->field++;
 }
@@ -104,9 +123,17 @@ static void take_row(struct series *s, int fields)
         return;
     }
     s->header_seen = true;
-    if (fields < 2 && (s->kind == SERIES_PROFILE || s->kind == SERIES_TIMED_WAITS)) {
-        fail_row(s, "expected two columns, time and %s",
-                 s->kind == SERIES_PROFILE ? "multiplier" : "delivery_agent_delay");
+    if (s->kind == SERIES_PROFILE && fields < 2) {
+        fail_row(s, "expected two columns, time and multiplier");
+        return;
+    }
+    if (s->kind == SERIES_TIMES && fields < (int)s->n_own + 1) {
+        static const char *const count[] = {"", "", "two", "three", "four", "five"};
+        char names[256] = "time";
+        for (unsigned k = 0; k < s->n_own; k++)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                     k + 1 == s->n_own ? " and " : ", ", s->own_names[k]);
+        fail_row(s, "expected %s columns, %s", count[s->n_own + 1], names);
         return;
     }
     if (s->cur.t < s->last_t && s->kind != SERIES_SAMPLE) {
@@ -138,9 +165,7 @@ static void take_row(struct series *s, int fields)
     s->rows++;
     s->cur.line = s->line;
     s->buf[s->head + s->n++] = s->cur;
-    s->cur.t = -1;
-    s->cur.v = 0;
-    s->cur.w = 0;
+    clear_row(&s->cur);
 }
 
 int series_next(struct series *s, struct series_row *row, bool *got, struct mx_err *err)

@@ -58,13 +58,20 @@ void server_settle(struct run *r, uint32_t s)
 
 /* Message m's session on server s starts now: it ends after extra (the
  * connection's own time) plus a session_time draw, factor times longer while the
- * server is slow (R65), on a new connection or a cached one alike. */
+ * server is slow (R65), on a new connection or a cached one alike. At the
+ * message's first session its own session_time (trace_columns), if it has one,
+ * replaces the draw (made all the same, so that the server's later draws do not
+ * move), and its own values are used up: the sender has already taken its own
+ * connect or RSET latency for this session (sender.c). */
 static void schedule_session_end(struct run *r, uint32_t s, uint32_t m, mx_time extra)
 {
     struct srv *srv = srv_of(r, s);
     struct msg *mp = pool_at(&r->msgs, m);
     mp->server = s;
     mx_time len = dist_draw(&srv->cfg->session_time, &srv->rng);
+    if (mp->flags & MSG_OWN_SESSION)
+        len = mp->own_session;
+    mp->flags &= (uint8_t)~(MSG_OWN_CONNECT | MSG_OWN_RSET | MSG_OWN_SESSION);
     if (srv->faults[FAULT_SLOW])
         len = mx_time_from_s(mx_time_to_s(len) * srv->slow_factor);
     mp->wait_seq = loop_schedule(&r->loop, mx_add(loop_now(&r->loop), mx_add(len, extra)),

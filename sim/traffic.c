@@ -38,7 +38,10 @@ static mx_time next_arrival(struct run *r, uint32_t t, mx_time from)
         struct mx_err err = {0};
         if (series_next(tr->trace, &row, &got, &err) != MX_OK)
             r->loop.nomem = true; /* checked at load: only I/O or memory can fail here */
-        tr->next_wait = got ? row.w : 0;
+        for (unsigned k = 0; k < OWN_KINDS; k++)
+            tr->next_own[k] = -1;
+        for (unsigned k = 0; got && k < c->n_own; k++)
+            tr->next_own[c->own_kind[k]] = row.own[k];
         return got ? row.t : MX_TIME_MAX;
     }
     if (c->rate_per_s <= 0)
@@ -75,12 +78,12 @@ int traffic_init(struct run *r, uint32_t t, uint64_t seed)
     if (c->arrivals == ARRIVALS_TRACE) {
         struct mx_err err = {0};
         if (!(tr->trace = malloc(sizeof *tr->trace)) ||
-            series_open(tr->trace, c->trace_path,
-                        c->trace_waits ? SERIES_TIMED_WAITS : SERIES_TIMES, &err) != MX_OK) {
+            series_open(tr->trace, c->trace_path, SERIES_TIMES, &err) != MX_OK) {
             free(tr->trace);
             tr->trace = NULL;
             return MX_ENOMEM;
         }
+        series_columns(tr->trace, c->own_name, c->n_own);
         schedule_next(r, t, 0);
     } else if (c->arrivals == ARRIVALS_CONSTANT) {
         if (c->rate_per_s > 0)
@@ -111,6 +114,6 @@ void traffic_on_arrival(void *run, const struct ev *ev)
     uint32_t n = (uint32_t)r->scen->senders[c->sender].instances;
     uint32_t inst = first + (n > 1 ? rng_below(&r->traffic[t].rng, n) : 0);
     sender_accept(r, inst, r->inst[inst].dq_base + r->traffic[t].nexthop, r->traffic[t].domain,
-                  ev->t, MX_NONE, c->trace_waits ? r->traffic[t].next_wait : -1);
+                  ev->t, MX_NONE, c->n_own ? r->traffic[t].next_own : NULL);
     schedule_next(r, t, ev->t);
 }

@@ -373,3 +373,66 @@ Test(qmgr, a_reused_session_pays_the_rset_round_trip)
     scen_free(s);
     remove("/tmp/mxsim-rset-trace.csv");
 }
+
+/* trace_columns = time, connect_latency, rset_latency, session_time: a message's
+ * own values replace the draws of its first session (here const 5 ms to connect,
+ * 2 ms of RSET, 10 ms of session), each where it applies; an empty field draws.
+ * Three messages to a destination that always caches (R37, R38):
+ *   - 0 at 0 ms, own connect 1 ms, session 20 ms: a new connection, 21 ms;
+ *   - 1 at 30 ms, own connect 9 ms (not used: the session is cached), own RSET
+ *     3 ms, session empty (the draw, 10 ms): 13 ms;
+ *   - 2 at 60 ms, RSET empty (2 ms), session 4 ms: 6 ms.
+ * With the draws alone: 15, 12 and 12 ms. Then an attempt that fails does not
+ * take the message's own connect latency: MX 10 a refuses (R18), so message 0's
+ * refusal costs the draw, 5 ms, and its session on b (MX 20) 1 + 10 ms: 16 ms;
+ * own values on every attempt would give 12 ms, draws alone 20 ms. */
+Test(qmgr, a_traces_own_connect_rset_and_session_times_replace_the_draws)
+{
+    FILE *f = fopen("/tmp/mxsim-own-cd.csv", "w");
+    cr_assert(f);
+    fputs("time,connect_latency,rset_latency,session_time\n"
+          "0,1ms,,20ms\n0.03,9ms,3ms,\n0.06,,,4ms\n", f);
+    fclose(f);
+    const char text[] =
+        "[simulation]\nduration = 1s\ndrain = 1h\n"
+        "[dns]\nrecord = d. 300 IN A 10.0.0.1\n"
+        "[sender p]\nconnect_latency = const(5ms)\nrset_latency = const(2ms)\n"
+        "smtp_connection_cache_destinations = d\n"
+        "[server s]\naddress = 10.0.0.1\nsession_time = const(10ms)\n"
+        "[traffic t]\nfrom = p\nto = d\nrate = 1/s\n"
+        "arrivals = trace(/tmp/mxsim-own-cd.csv)\n"
+        "trace_columns = time, connect_latency, rset_latency, session_time\n";
+    struct run r;
+    struct scenario *s = start_text(&r, text, NULL, 0);
+    cr_assert_eq(loop_run(&r.loop, mx_time_from_s(2)), MX_OK);
+    cr_assert_eq(r.totals.delivered, 3);
+    cr_assert_eq(r.totals.reused, 2);
+    cr_assert_eq(r.totals.delay.min, mx_time_from_s(0.006));
+    cr_assert_eq(r.totals.delay.max, mx_time_from_s(0.021));
+    cr_assert(r.totals.delay.sum_ns == (unsigned __int128)mx_time_from_s(0.040));
+    run_fini(&r);
+    scen_free(s);
+
+    f = fopen("/tmp/mxsim-own-cd.csv", "w");
+    cr_assert(f);
+    fputs("0,1ms,\n", f); /* time, connect_latency, session_time (empty) */
+    fclose(f);
+    const char failover[] =
+        "[simulation]\nduration = 1s\ndrain = 1h\n"
+        "[dns]\nrecord = d. 300 IN MX 10 a.d.\nrecord = d. 300 IN MX 20 b.d.\n"
+        "record = a.d. 300 IN A 10.0.0.1\nrecord = b.d. 300 IN A 10.0.0.2\n"
+        "[sender p]\nconnect_latency = const(5ms)\n"
+        "[server a]\naddress = 10.0.0.1\nsession_time = const(10ms)\n"
+        "[server b]\naddress = 10.0.0.2\nsession_time = const(10ms)\n"
+        "[fault down]\ntarget = a\nmode = refused\nat = 0\n"
+        "[traffic t]\nfrom = p\nto = d\nrate = 1/s\n"
+        "arrivals = trace(/tmp/mxsim-own-cd.csv)\n"
+        "trace_columns = time, connect_latency, session_time\n";
+    s = start_text(&r, failover, NULL, 0);
+    cr_assert_eq(loop_run(&r.loop, mx_time_from_s(2)), MX_OK);
+    cr_assert_eq(r.totals.delivered, 1);
+    cr_assert_eq(r.totals.delay.max, mx_time_from_s(0.016));
+    run_fini(&r);
+    scen_free(s);
+    remove("/tmp/mxsim-own-cd.csv");
+}

@@ -6,6 +6,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "scenario_util.h"
+#include "series.h"
 
 static void setup(void)
 {
@@ -103,12 +104,13 @@ Test(traffic, bad_traces_and_profiles_name_file_and_line)
                      "trace(FILE.csv), got \"tracee(x.csv)\"");
 }
 
-/* trace_columns = time, delivery_agent_delay: each row's second column is read as
- * a duration (the message's own wait for a delivery agent, test_scenario_qmgr.c);
- * a row without it, or with something else there, is an error at its file:line;
- * the key's value is checked (a did-you-mean gives a whole value), and the key only
- * goes with a trace (reported at its line). */
-Test(traffic, trace_columns_reads_each_rows_wait)
+/* trace_columns = time, NAME...: each row's later columns are read as durations,
+ * in the key's order (each message's own values, test_scenario_qmgr.c and
+ * test_scenario_server.c); an empty field is no value (the draw); a row without
+ * them, or with something else there, is an error at its file:line; the key's
+ * value is checked column by column (a did-you-mean gives the column), and the key
+ * only goes with a trace (reported at its line). */
+Test(traffic, trace_columns_reads_each_rows_own_values)
 {
     char text[2048], buf[600];
     struct scenario *s = NULL;
@@ -133,25 +135,58 @@ Test(traffic, trace_columns_reads_each_rows_wait)
     const char *no_key = "traffic t.trace_columns=time";
     err = (struct mx_err){0};
     cr_assert_eq(scen_load("/tmp/mxsim-t.ini", &no_key, 1, &s, &err), MX_OK, "%s", err.msg);
-    cr_assert(!s->traffic[0].trace_waits);
+    cr_assert_eq(s->traffic[0].n_own, 0);
     scen_free(s);
     write_file("/tmp/mxsim-wait-trace.csv", "time,delivery_agent_delay\n0,50ms\n1,0.2\n");
     cr_assert_eq(scen_load("/tmp/mxsim-t.ini", NULL, 0, &s, &err), MX_OK, "%s", err.msg);
-    cr_assert(s->traffic[0].trace_waits);
+    cr_assert_eq(s->traffic[0].n_own, 1);
+    cr_assert_eq(s->traffic[0].own_kind[0], OWN_AGENT_WAIT);
     scen_free(s);
-    const char *typo = "traffic t.trace_columns=time,delivery_agent_dely";
+    /* three columns, in the key's order, not the enum's; a short row names them all */
+    const char *three = "traffic t.trace_columns=time, session_time,connect_latency";
+    write_file("/tmp/mxsim-wait-trace.csv", "0,5ms,1ms\n1,,2ms\n2,7ms\n");
     err = (struct mx_err){0};
-    cr_assert_eq(scen_load("/tmp/mxsim-t.ini", &typo, 1, &s, &err), MX_EINPUT);
+    cr_assert_eq(scen_load("/tmp/mxsim-t.ini", &three, 1, &s, &err), MX_EINPUT);
     cr_assert_str_eq(mx_err_format(&err, buf, sizeof buf),
-                     "--set traffic t.trace_columns: expected time or time, delivery_agent_delay, "
-                     "got \"time,delivery_agent_dely\"; did you mean \"time, "
-                     "delivery_agent_delay\"?");
-    const char *dangling = "traffic t.trace_columns=time,";
+                     "/tmp/mxsim-wait-trace.csv:3: expected three columns, time, session_time "
+                     "and connect_latency");
+    write_file("/tmp/mxsim-wait-trace.csv", "0,5ms,1ms\n1,,2ms\n");
     err = (struct mx_err){0};
-    cr_assert_eq(scen_load("/tmp/mxsim-t.ini", &dangling, 1, &s, &err), MX_EINPUT);
-    cr_assert_str_eq(mx_err_format(&err, buf, sizeof buf),
-                     "--set traffic t.trace_columns: expected time or time, delivery_agent_delay, "
-                     "got \"time,\"; did you mean \"time\"?");
+    cr_assert_eq(scen_load("/tmp/mxsim-t.ini", &three, 1, &s, &err), MX_OK, "%s", err.msg);
+    cr_assert_eq(s->traffic[0].n_own, 2);
+    cr_assert_eq(s->traffic[0].own_kind[0], OWN_SESSION);
+    cr_assert_eq(s->traffic[0].own_kind[1], OWN_CONNECT);
+    struct series sr;
+    cr_assert_eq(series_open(&sr, "/tmp/mxsim-wait-trace.csv", SERIES_TIMES, &err), MX_OK);
+    series_columns(&sr, s->traffic[0].own_name, s->traffic[0].n_own);
+    struct series_row row;
+    bool got;
+    cr_assert_eq(series_next(&sr, &row, &got, &err), MX_OK);
+    cr_assert(got && row.t == 0 && row.own[0] == 5000000 && row.own[1] == 1000000);
+    cr_assert_eq(series_next(&sr, &row, &got, &err), MX_OK);
+    cr_assert(got && row.own[0] == -1 && row.own[1] == 2000000); /* empty: the draw */
+    series_close(&sr);
+    scen_free(s);
+    struct { const char *set, *msg; } bad[] = {
+        {"traffic t.trace_columns=time,delivery_agent_dely",
+         "--set traffic t.trace_columns: expected time, then any of delivery_agent_delay, "
+         "connect_latency, rset_latency and session_time, got \"delivery_agent_dely\"; "
+         "did you mean \"delivery_agent_delay\"?"},
+        {"traffic t.trace_columns=time,",
+         "--set traffic t.trace_columns: expected a column name after each comma, got none "
+         "in \"time,\""},
+        {"traffic t.trace_columns=tim, session_time",
+         "--set traffic t.trace_columns: expected time as the first column, got \"tim\"; "
+         "did you mean \"time\"?"},
+        {"traffic t.trace_columns=time, session_time, rset_latency, session_time",
+         "--set traffic t.trace_columns: expected each column once, got \"session_time\" "
+         "twice"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err = (struct mx_err){0};
+        cr_assert_eq(scen_load("/tmp/mxsim-t.ini", &bad[i].set, 1, &s, &err), MX_EINPUT);
+        cr_assert_str_eq(mx_err_format(&err, buf, sizeof buf), bad[i].msg);
+    }
     snprintf(text, sizeof text, "%s[traffic t]\nfrom = s\nto = d.\nrate = 1/s\n"
                                 "trace_columns = time, delivery_agent_delay\n", base);
     write_file("/tmp/mxsim-t.ini", text);

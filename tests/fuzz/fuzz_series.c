@@ -4,18 +4,20 @@
  *
  * Input: the CSV file itself. It is written to a fixed per-process path and read
  * three times, as a trace (SERIES_TIMES), as a profile (SERIES_PROFILE) and as a
- * trace with waits (SERIES_TIMED_WAITS), row by row until the end or an error.
+ * trace with all four own columns (SERIES_TIMES after series_columns: what
+ * trace_columns names), row by row until the end or an error.
  * Besides the sanitizers, it checks what callers rely on:
  *   - every row: t >= 0, t not before the previous row's t, a line number from 1 to
  *     the number of line ends + 1 that never goes back; as a trace, v == 0 and
- *     w == 0; as a profile, v >= 0 and finite, w == 0; with waits, w >= 0, v == 0;
+ *     every own[k] == -1; as a profile, v >= 0 and finite, own[k] == -1; with own
+ *     columns, v == 0 and each own[k] -1 (an empty field) or >= 0;
  *   - no more rows than line ends (CR or LF) + 1, nor than SERIES_MAX_ROWS;
  *   - an error is MX_EINPUT, MX_EIO or MX_ENOMEM with err.status equal to it, names
  *     the file, has a line in [0, line ends + 1], and formats (mx_err_format);
  *   - after the last row (got == false, MX_OK), asking again gives no row again;
- *   - the 2-column readings succeed only on inputs where the 1-column reading
- *     succeeds with the same times and lines (a profile, or a trace with waits, is
- *     a trace with a second column).
+ *   - the profile and own-column readings succeed only on inputs where the
+ *     1-column reading succeeds with the same times and lines (a profile, or a
+ *     trace with own columns, is a trace with more columns).
  *
  * Build: see tests/fuzz/run.sh. */
 #define _GNU_SOURCE
@@ -50,7 +52,11 @@ struct reading {
     int line[FUZZ_KEEP];
 };
 
-static void read_all(enum series_kind kind, int max_line, int max_rows, struct reading *out)
+static const char *const own_names[SERIES_MAX_OWN] = {"delivery_agent_delay", "connect_latency",
+                                                      "rset_latency", "session_time"};
+
+static void read_all(enum series_kind kind, unsigned n_own, int max_line, int max_rows,
+                     struct reading *out)
 {
     struct series s;
     struct mx_err err = {0};
@@ -58,6 +64,8 @@ static void read_all(enum series_kind kind, int max_line, int max_rows, struct r
     out->rows = 0;
     out->rc = series_open(&s, fuzz_path, kind, &err);
     CHECK(out->rc == MX_OK); /* the file exists and is readable */
+    if (n_own)
+        series_columns(&s, own_names, n_own);
     mx_time last = 0;
     int last_line = 1;
     for (;;) {
@@ -81,9 +89,11 @@ static void read_all(enum series_kind kind, int max_line, int max_rows, struct r
         CHECK(row.t >= 0 && row.t >= last);
         CHECK(row.line >= 1 && row.line <= max_line && row.line >= last_line);
         if (kind == SERIES_PROFILE)
-            CHECK(row.v >= 0 && isfinite(row.v) && row.w == 0);
+            CHECK(row.v >= 0 && isfinite(row.v));
         else
-            CHECK(row.v == 0 && row.w >= 0 && (kind == SERIES_TIMED_WAITS || row.w == 0));
+            CHECK(row.v == 0);
+        for (unsigned k = 0; k < SERIES_MAX_OWN; k++)
+            CHECK(k < n_own ? row.own[k] >= -1 : row.own[k] == -1);
         last = row.t;
         last_line = row.line;
         if (out->rows < FUZZ_KEEP) {
@@ -121,11 +131,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         max_line += data[i] == '\n';
         max_rows += data[i] == '\n' || data[i] == '\r';
     }
-    read_all(SERIES_TIMES, max_line, max_rows, &one);
-    read_all(SERIES_PROFILE, max_line, max_rows, &two);
-    read_all(SERIES_TIMED_WAITS, max_line, max_rows, &waits);
-    /* A valid profile, or trace with waits, is a valid trace with the same rows.
-     * (Not the converse: a trace row may lack the second column.) */
+    read_all(SERIES_TIMES, 0, max_line, max_rows, &one);
+    read_all(SERIES_PROFILE, 0, max_line, max_rows, &two);
+    read_all(SERIES_TIMES, SERIES_MAX_OWN, max_line, max_rows, &waits);
+    /* A valid profile, or trace with own columns, is a valid trace with the same
+     * rows. (Not the converse: a trace row may lack the later columns.) */
     same_rows(&two);
     same_rows(&waits);
     return 0;
