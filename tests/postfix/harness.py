@@ -315,15 +315,27 @@ def write_scenario(case, path, trace, speed):
     """The scenario of one real run: the case's settings, the machine's speed in
     that run (speed: run_speed), and as arrivals the times at which its messages
     entered Postfix's queue manager (trace: (seconds from the start of the
-    injection: MAIL FROM sent plus delays= a, delays= b) in order of time), with
-    each message's own b as its wait for a delivery agent where that is what b
-    is (replays_agent_wait). A b logged as 0 replays as no wait."""
+    injection: MAIL FROM sent plus delays= a, delays= b, c of a new connection,
+    c of a cached one, d) in order of time, None where a message has none).
+    Where b is the wait for a delivery agent (replays_agent_wait), each message's
+    own b is its wait, and its own c and d those of its first session: c as
+    connect_latency or rset_latency, as the real delivery's connection was new or
+    cached (trace_columns; where mxsim's delivery has the other kind it draws
+    from speed), d as session_time. Like b, c and d are the machine's state, in
+    the phases in which it came (docs/validation.md). A b logged as 0 replays as
+    no wait."""
     tpath = path[:-len(".ini")] + ".arrivals.csv"
     waits = replays_agent_wait(case)
+    own = "%g"
     with open(tpath, "w") as fh:
-        fh.write("time,delivery_agent_delay\n" if waits else "time\n")
-        for t, b in trace:
-            fh.write("%.6f,%g\n" % (t, b) if waits else "%.6f\n" % t)
+        fh.write("time,delivery_agent_delay,connect_latency,rset_latency,session_time\n"
+                 if waits else "time\n")
+        for t, b, c_new, c_reused, d in trace:
+            if waits:
+                fh.write("%.6f,%s\n" % (t, ",".join("" if v is None else own % v
+                                                     for v in (b, c_new, c_reused, d))))
+            else:
+                fh.write("%.6f\n" % t)
     dur = trace[-1][0] + 1.0
     rv = {"nsd": ("no", "no"), "unbound": ("yes", "no"), "unbound-rr": ("yes", "roundrobin")}
     cache, rotate = rv[case["resolver"]]
@@ -377,8 +389,9 @@ def write_scenario(case, path, trace, speed):
     L.append("rate = %g/s" % (case["rate"] or 1000))   # required; a trace's times are used
     L.append("arrivals = trace(%s)" % os.path.basename(tpath))
     if waits:
-        L.append("# each message's own delays= b (harness.py, replays_agent_wait)")
-        L.append("trace_columns = time, delivery_agent_delay")
+        L.append("# each message's own delays= b, c and d (harness.py, replays_agent_wait)")
+        L.append("trace_columns = time, delivery_agent_delay, connect_latency, rset_latency, "
+                 "session_time")
     with open(path, "w") as fh:
         fh.write("\n".join(L) + "\n")
 
@@ -1023,7 +1036,12 @@ def real_run(case, rep, procs, pf, work, outdir):
     # 90 ms where the rest had 5), its queue empties and is made again, without
     # caching (R29, R37); from the 250 mxsim would see them in the queue too soon.
     a_of = {s["qid"]: s["a"] for s in parsed["sent"]}
-    m["trace"] = sorted((mail + a_of[q] if q in a_of else t, b_of.get(q, 0.0))
+    # Each message's own c and d (write_scenario): c under the kind of connection
+    # its real delivery had (new, or cached: conn_use), None where it has none.
+    own_of = {s["qid"]: (None if s["reused"] else s["c"], s["c"] if s["reused"] else None, s["d"])
+              for s in parsed["sent"] if s["clean"]}
+    m["trace"] = sorted((mail + a_of[q] if q in a_of else t, b_of.get(q, 0.0)) +
+                        own_of.get(q, (None, None, None))
                         for t, mail, q in zip(inj.queued, inj.mail_sent, inj.qids))
     m["inject_late_p99"] = quantile(late, 0.99)
     m["wall_s"] = elapsed
