@@ -272,7 +272,10 @@ static bool failed_after(struct run *r, uint32_t m, enum trace_outcome oc, mx_ti
  * moves on after connect_latency; a silent server costs smtp_connect_timeout, a
  * mute one smtp_helo_timeout. A connection that gets a session takes the message's
  * own connect latency (trace_columns) instead of the draw, if it has one: the draw
- * is made all the same (see reuse). */
+ * is made all the same (see reuse). That value is the whole setup, as Postfix's
+ * delays= c is, the failed attempts before it included: for such a message a
+ * refusal or a 4xx or 5xx greeting takes no time of its own (a timeout still takes
+ * its timeout). */
 static void try_next(struct run *r, uint32_t m)
 {
     struct msg *mp = msg_at(r, m);
@@ -288,6 +291,7 @@ static void try_next(struct run *r, uint32_t m)
         uint32_t s = r->addr_server[addr];
         mx_time rtt = dist_draw(&c->connect_latency, &r->inst[mp->inst].rng);
         mx_time own = (mp->flags & MSG_OWN_CONNECT) ? mp->own_connect : rtt;
+        mx_time fail = (mp->flags & (MSG_OWN_CONNECT | MSG_OWN_RSET)) ? 0 : rtt;
         enum connect_result cr = s == MX_NONE ? CONNECT_TIMEOUT : server_connect(r, s, addr, m, own);
         mp->conn_at = now;
         switch (cr) {
@@ -309,16 +313,16 @@ static void try_next(struct run *r, uint32_t m)
                 return;
             break;
         case CONNECT_REFUSED: /* R18 */
-            if (failed_after(r, m, TR_REFUSED, rtt, false))
+            if (failed_after(r, m, TR_REFUSED, fail, false))
                 return;
             break;
         case CONNECT_TEMPFAIL: /* R21: 421: next address; never cached */
-            if (failed_after(r, m, TR_TEMPFAIL, rtt, false))
+            if (failed_after(r, m, TR_TEMPFAIL, fail, false))
                 return;
             break;
         case CONNECT_REJECT: /* R22: skipped like a 4xx, or a bounce (R23, R36) */
             if (c->smtp_skip_5xx_greeting) {
-                if (failed_after(r, m, TR_REJECTED, rtt, false))
+                if (failed_after(r, m, TR_REJECTED, fail, false))
                     return;
                 break;
             }
