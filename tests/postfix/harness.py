@@ -315,25 +315,29 @@ def write_scenario(case, path, trace, speed):
     """The scenario of one real run: the case's settings, the machine's speed in
     that run (speed: run_speed), and as arrivals the times at which its messages
     entered Postfix's queue manager (trace: (seconds from the start of the
-    injection: MAIL FROM sent plus delays= a, delays= b, c of a new connection,
-    c of a cached one, d) in order of time, None where a message has none).
-    Where b is the wait for a delivery agent (replays_agent_wait), each message's
-    own b is its wait, and its own c and d those of its first session: c as
-    connect_latency or rset_latency, as the real delivery's connection was new or
-    cached (trace_columns; where mxsim's delivery has the other kind it draws
-    from speed), d as session_time. Like b, c and d are the machine's state, in
-    the phases in which it came (docs/validation.md). A b logged as 0 replays as
-    no wait."""
+    injection: MAIL FROM sent plus delays= a, delays= b, c, d) in order of time,
+    None where a message has none). Where b is the wait for a delivery agent
+    (replays_agent_wait), each message's own b is its wait, and its own c and d
+    those of its first session (trace_columns): d as session_time, c as both
+    connect_latency and rset_latency, whichever kind of connection mxsim's
+    delivery gets. Like b, c and d are the machine's state, in the phases in
+    which it came; c is that of the kind of connection the real delivery had,
+    and where mxsim's has the other kind, this moment's c of the other kind is
+    closer to it than a draw from the run's lognormal: in the hog runs of
+    session 5, c's 90th percentile was 6 to 22 times its 10th within one run,
+    while the two kinds' medians were 0.4 to 2.8 times each other, either way;
+    a long draw at the wrong moment keeps a queue alive that was not, and with
+    it caching (docs/validation.md). A b logged as 0 replays as no wait."""
     tpath = path[:-len(".ini")] + ".arrivals.csv"
     waits = replays_agent_wait(case)
     own = "%g"
     with open(tpath, "w") as fh:
         fh.write("time,delivery_agent_delay,connect_latency,rset_latency,session_time\n"
                  if waits else "time\n")
-        for t, b, c_new, c_reused, d in trace:
+        for t, b, c, d in trace:
             if waits:
                 fh.write("%.6f,%s\n" % (t, ",".join("" if v is None else own % v
-                                                     for v in (b, c_new, c_reused, d))))
+                                                     for v in (b, c, c, d))))
             else:
                 fh.write("%.6f\n" % t)
     dur = trace[-1][0] + 1.0
@@ -1036,12 +1040,10 @@ def real_run(case, rep, procs, pf, work, outdir):
     # 90 ms where the rest had 5), its queue empties and is made again, without
     # caching (R29, R37); from the 250 mxsim would see them in the queue too soon.
     a_of = {s["qid"]: s["a"] for s in parsed["sent"]}
-    # Each message's own c and d (write_scenario): c under the kind of connection
-    # its real delivery had (new, or cached: conn_use), None where it has none.
-    own_of = {s["qid"]: (None if s["reused"] else s["c"], s["c"] if s["reused"] else None, s["d"])
-              for s in parsed["sent"] if s["clean"]}
+    # Each message's own c and d (write_scenario), None where it has none.
+    own_of = {s["qid"]: (s["c"], s["d"]) for s in parsed["sent"] if s["clean"]}
     m["trace"] = sorted((mail + a_of[q] if q in a_of else t, b_of.get(q, 0.0)) +
-                        own_of.get(q, (None, None, None))
+                        own_of.get(q, (None, None))
                         for t, mail, q in zip(inj.queued, inj.mail_sent, inj.qids))
     m["inject_late_p99"] = quantile(late, 0.99)
     m["wall_s"] = elapsed
