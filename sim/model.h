@@ -93,6 +93,8 @@ struct msg {
     mx_time ready;   /* with MSG_OWN_WAIT: its trace row's delivery_agent_delay; in a
                         queue's FIFO: when it can be selected (qmgr.c) */
     mx_time own_connect, own_rset, own_session; /* with MSG_OWN_CONNECT, _RSET, _SESSION */
+    mx_time started; /* its current delivery's start (sender_start): own_connect and
+                        own_rset count from here */
     uint32_t try_addr[MX_TRY_MAX];
 };
 

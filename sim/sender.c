@@ -230,6 +230,16 @@ static void host_worked(struct run *r, uint32_t inst, uint32_t addr)
         in->hs[addr] = (struct hoststat){.until = 0, .first = -1};
 }
 
+/* What is left at now of a message's own connect or RSET latency (trace_columns),
+ * or 0: the value is the whole setup of its delivery, as Postfix's delays= c is,
+ * from the delivery's start, the lookup and the attempts that failed before (each
+ * taking its own time) included. */
+static mx_time own_left(const struct msg *mp, mx_time own, mx_time now)
+{
+    mx_time spent = now - mp->started;
+    return own > spent ? own - spent : 0;
+}
+
 /* R38: the delivery goes over a cached connection, first probed with RSET, one
  * round trip, and the cache service is asked for it: an rset_latency draw
  * (connect_latency's when not set), or the message's own (trace_columns) at its
@@ -242,7 +252,9 @@ static void reuse(struct run *r, uint32_t m, uint32_t c)
     mp->conn = c;
     mp->conn_at = loop_now(&r->loop); /* this delivery's start, for trace.csv */
     mx_time rset = dist_draw(&cfg_of(r, mp->inst)->rset_latency, &r->inst[mp->inst].rng);
-    server_reuse(r, cp->server, m, (mp->flags & MSG_OWN_RSET) ? mp->own_rset : rset);
+    if (mp->flags & MSG_OWN_RSET)
+        rset = own_left(mp, mp->own_rset, mp->conn_at);
+    server_reuse(r, cp->server, m, rset);
 }
 
 static bool next_hop(struct run *r, uint32_t m);
@@ -270,12 +282,9 @@ static bool failed_after(struct run *r, uint32_t m, enum trace_outcome oc, mx_ti
 /* R17 to R22, R26, R38: try the next address (a cached connection to it first), or
  * fail the site when none is left. A refused connection, or a 4xx or 5xx greeting,
  * moves on after connect_latency; a silent server costs smtp_connect_timeout, a
- * mute one smtp_helo_timeout. A connection that gets a session takes the message's
- * own connect latency (trace_columns) instead of the draw, if it has one: the draw
- * is made all the same (see reuse). That value is the whole setup, as Postfix's
- * delays= c is, the failed attempts before it included: for such a message a
- * refusal or a 4xx or 5xx greeting takes no time of its own (a timeout still takes
- * its timeout). */
+ * mute one smtp_helo_timeout. A connection that gets a session takes what is left
+ * of the message's own connect latency (trace_columns, own_left) instead of the
+ * draw, if it has one: the draw is made all the same (see reuse). */
 static void try_next(struct run *r, uint32_t m)
 {
     struct msg *mp = msg_at(r, m);
@@ -290,8 +299,7 @@ static void try_next(struct run *r, uint32_t m)
         }
         uint32_t s = r->addr_server[addr];
         mx_time rtt = dist_draw(&c->connect_latency, &r->inst[mp->inst].rng);
-        mx_time own = (mp->flags & MSG_OWN_CONNECT) ? mp->own_connect : rtt;
-        mx_time fail = (mp->flags & (MSG_OWN_CONNECT | MSG_OWN_RSET)) ? 0 : rtt;
+        mx_time own = (mp->flags & MSG_OWN_CONNECT) ? own_left(mp, mp->own_connect, now) : rtt;
         enum connect_result cr = s == MX_NONE ? CONNECT_TIMEOUT : server_connect(r, s, addr, m, own);
         mp->conn_at = now;
         switch (cr) {
@@ -313,16 +321,16 @@ static void try_next(struct run *r, uint32_t m)
                 return;
             break;
         case CONNECT_REFUSED: /* R18 */
-            if (failed_after(r, m, TR_REFUSED, fail, false))
+            if (failed_after(r, m, TR_REFUSED, rtt, false))
                 return;
             break;
         case CONNECT_TEMPFAIL: /* R21: 421: next address; never cached */
-            if (failed_after(r, m, TR_TEMPFAIL, fail, false))
+            if (failed_after(r, m, TR_TEMPFAIL, rtt, false))
                 return;
             break;
         case CONNECT_REJECT: /* R22: skipped like a 4xx, or a bounce (R23, R36) */
             if (c->smtp_skip_5xx_greeting) {
-                if (failed_after(r, m, TR_REJECTED, fail, false))
+                if (failed_after(r, m, TR_REJECTED, rtt, false))
                     return;
                 break;
             }
@@ -410,6 +418,7 @@ void sender_start(struct run *r, uint32_t m)
 {
     struct msg *mp = msg_at(r, m);
     mp->attempts++;
+    mp->started = loop_now(&r->loop);
     mp->flags &= (uint8_t)~(MSG_SAVE | MSG_LOAD);
     if (qmgr_cache_store(r, mp->dq)) /* R37: asked for when selected */
         mp->flags |= MSG_SAVE;
