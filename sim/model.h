@@ -100,6 +100,16 @@ struct msg {
 
 _Static_assert(offsetof(struct msg, wait_seq) == POOL_TAG_OFFSET, "wait_seq must be the pool tag");
 
+/* What is left at now of a message's own connect or RSET latency (trace_columns),
+ * or 0: the value is the whole setup of its delivery, as Postfix's delays= c is,
+ * from the delivery's start, the lookup, the attempts that failed before (each
+ * taking its own time) and a wait in a server's backlog included. */
+static inline mx_time msg_own_left(const struct msg *mp, mx_time own, mx_time now)
+{
+    mx_time spent = now - mp->started;
+    return own > spent ? own - spent : 0;
+}
+
 /* What a delivery's lookup found (R5 to R8). */
 enum dest_outcome { DEST_OK, DEST_BOUNCE, DEST_DEFER };
 
@@ -204,8 +214,8 @@ struct series;
 struct traffic_rt { /* owned by traffic.c */
     struct rng_stream rng;
     struct series *trace;   /* arrivals = trace(): the open file, streamed */
-    mx_time next_own[OWN_KINDS]; /* trace_columns: the pending arrival's own values
-                                    (enum trace_own), -1 where it has none */
+    mx_time next_own[SCEN_OWN_KINDS]; /* trace_columns: the pending arrival's own values
+                                    (enum scen_own), -1 where it has none */
     uint32_t nexthop; /* index into the sender's nexthops */
     uint32_t domain;  /* index into run->domains */
 };

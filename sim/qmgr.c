@@ -76,7 +76,7 @@ static void start(struct run *r, uint32_t dq, uint32_t m, bool now)
  * empty meanwhile and is not deleted: a message that arrives during the wait finds
  * the queue, and is back to back once a delivery has ended (R37). On a loaded
  * machine this is what keeps Postfix's queues, and so its caching, alive through a
- * burst (docs/validation.md). A message from a trace with trace_columns = time,
+ * burst (docs/validation.md). A message from a trace whose trace_columns name
  * delivery_agent_delay waits its own row's value at its first delivery instead of
  * a draw: a replayed real b then selects it when Postfix did, unless mxsim's window
  * holds it longer. 0, the default, draws nothing and waits not at all. */

@@ -1373,20 +1373,20 @@ static void mta_defaults(struct section *sec)
     }
 }
 
-const char *const trace_own_names[OWN_KINDS] = {"delivery_agent_delay", "connect_latency",
+const char *const scen_own_names[SCEN_OWN_KINDS] = {"delivery_agent_delay", "connect_latency",
                                                 "rset_latency", "session_time"};
-_Static_assert(OWN_KINDS <= SERIES_MAX_OWN, "a trace's row holds every own column");
+_Static_assert(SCEN_OWN_KINDS <= SERIES_MAX_OWN, "a trace's row holds every own column");
 
 /* trace_columns = time[, NAME]...: what a trace's columns are: the time, then any of
- * trace_own_names, each at most once, in the file's order. */
+ * scen_own_names, each at most once, in the file's order. */
 static int trace_columns(struct build *b, const struct section *sec)
 {
     struct scen_traffic *t = sec->obj;
     const struct entry *ce = sec->first[5];
     char list[256];
     if (strlen(t->trace_columns_text) >= sizeof list)
-        return fail_at(b->err, ce, NULL, "expected at most %d columns, got a longer list",
-                       OWN_KINDS + 1);
+        return fail_at(b->err, ce, NULL, "expected a list of at most %zu characters, got %zu",
+                       sizeof list - 1, strlen(t->trace_columns_text));
     snprintf(list, sizeof list, "%s", t->trace_columns_text);
     t->n_own = 0;
     bool first = true;
@@ -1406,19 +1406,19 @@ static int trace_columns(struct build *b, const struct section *sec)
                 return fail_at(b->err, ce, NULL, "expected a column name after each comma, "
                                "got none in \"%s\"", t->trace_columns_text);
             unsigned k = 0;
-            while (k < OWN_KINDS && strcmp(name, trace_own_names[k]) != 0)
+            while (k < SCEN_OWN_KINDS && strcmp(name, scen_own_names[k]) != 0)
                 k++;
-            if (k == OWN_KINDS)
-                return fail_at(b->err, ce, mx_nearest(name, trace_own_names, OWN_KINDS),
+            if (k == SCEN_OWN_KINDS)
+                return fail_at(b->err, ce, mx_nearest(name, scen_own_names, SCEN_OWN_KINDS),
                                "expected time, then any of delivery_agent_delay, "
                                "connect_latency, rset_latency and session_time, got \"%s\"",
                                name);
             for (unsigned j = 0; j < t->n_own; j++)
-                if (t->own_kind[j] == (enum trace_own)k)
+                if (t->own_kind[j] == (enum scen_own)k)
                     return fail_at(b->err, ce, NULL, "expected each column once, got \"%s\" twice",
                                    name);
-            t->own_kind[t->n_own] = (enum trace_own)k;
-            t->own_name[t->n_own++] = trace_own_names[k];
+            t->own_kind[t->n_own] = (enum scen_own)k;
+            t->own_name[t->n_own++] = scen_own_names[k];
         }
         if (last)
             break;

@@ -153,8 +153,8 @@ enum scen_arrivals { ARRIVALS_POISSON, ARRIVALS_CONSTANT, ARRIVALS_TRACE };
 /* What a trace's column after the time can give each message, in place of a draw
  * (trace_columns): its first delivery's wait for a delivery agent (R29), and its
  * first session's connect or RSET latency and session time (R18, R38). */
-enum trace_own { OWN_AGENT_WAIT, OWN_CONNECT, OWN_RSET, OWN_SESSION, OWN_KINDS };
-extern const char *const trace_own_names[OWN_KINDS]; /* their trace_columns names */
+enum scen_own { SCEN_OWN_AGENT_WAIT, SCEN_OWN_CONNECT, SCEN_OWN_RSET, SCEN_OWN_SESSION, SCEN_OWN_KINDS };
+extern const char *const scen_own_names[SCEN_OWN_KINDS]; /* their trace_columns names */
 
 #define SCEN_MAX_PROFILE_ROWS 1000000
 
@@ -171,8 +171,8 @@ struct scen_traffic {
     /* trace_columns: the columns after the time, in file order: what each gives
      * (own_kind) and its name (own_name, for series_columns); n_own = 0: none */
     unsigned n_own;
-    enum trace_own own_kind[OWN_KINDS];
-    const char *own_name[OWN_KINDS];
+    enum scen_own own_kind[SCEN_OWN_KINDS];
+    const char *own_name[SCEN_OWN_KINDS];
     /* profile: rate x mult[i] from time[i] on (piecewise constant), repeating every
      * period (the last row's time); n_profile = 0: none */
     mx_time *profile_time;

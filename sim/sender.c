@@ -73,11 +73,13 @@ static void finish(struct run *r, uint32_t m, bool delivered)
 /* A trace row's own values (-1: none) into m: flags say which it has. */
 static void take_own(struct msg *mp, const mx_time *own)
 {
-    static const uint8_t flag[OWN_KINDS] = {
-        [OWN_AGENT_WAIT] = MSG_OWN_WAIT, [OWN_CONNECT] = MSG_OWN_CONNECT,
-        [OWN_RSET] = MSG_OWN_RSET, [OWN_SESSION] = MSG_OWN_SESSION};
-    mx_time *slot[OWN_KINDS] = {&mp->ready, &mp->own_connect, &mp->own_rset, &mp->own_session};
-    for (unsigned k = 0; k < OWN_KINDS; k++)
+    static const uint8_t flag[SCEN_OWN_KINDS] = {
+        [SCEN_OWN_AGENT_WAIT] = MSG_OWN_WAIT, [SCEN_OWN_CONNECT] = MSG_OWN_CONNECT,
+        [SCEN_OWN_RSET] = MSG_OWN_RSET, [SCEN_OWN_SESSION] = MSG_OWN_SESSION};
+    mx_time *slot[SCEN_OWN_KINDS] = {
+        [SCEN_OWN_AGENT_WAIT] = &mp->ready, [SCEN_OWN_CONNECT] = &mp->own_connect,
+        [SCEN_OWN_RSET] = &mp->own_rset, [SCEN_OWN_SESSION] = &mp->own_session};
+    for (unsigned k = 0; k < SCEN_OWN_KINDS; k++)
         if (own[k] >= 0) {
             mp->flags |= flag[k];
             *slot[k] = own[k];
@@ -230,16 +232,6 @@ static void host_worked(struct run *r, uint32_t inst, uint32_t addr)
         in->hs[addr] = (struct hoststat){.until = 0, .first = -1};
 }
 
-/* What is left at now of a message's own connect or RSET latency (trace_columns),
- * or 0: the value is the whole setup of its delivery, as Postfix's delays= c is,
- * from the delivery's start, the lookup and the attempts that failed before (each
- * taking its own time) included. */
-static mx_time own_left(const struct msg *mp, mx_time own, mx_time now)
-{
-    mx_time spent = now - mp->started;
-    return own > spent ? own - spent : 0;
-}
-
 /* R38: the delivery goes over a cached connection, first probed with RSET, one
  * round trip, and the cache service is asked for it: an rset_latency draw
  * (connect_latency's when not set), or the message's own (trace_columns) at its
@@ -253,7 +245,7 @@ static void reuse(struct run *r, uint32_t m, uint32_t c)
     mp->conn_at = loop_now(&r->loop); /* this delivery's start, for trace.csv */
     mx_time rset = dist_draw(&cfg_of(r, mp->inst)->rset_latency, &r->inst[mp->inst].rng);
     if (mp->flags & MSG_OWN_RSET)
-        rset = own_left(mp, mp->own_rset, mp->conn_at);
+        rset = msg_own_left(mp, mp->own_rset, mp->conn_at);
     server_reuse(r, cp->server, m, rset);
 }
 
@@ -283,7 +275,7 @@ static bool failed_after(struct run *r, uint32_t m, enum trace_outcome oc, mx_ti
  * fail the site when none is left. A refused connection, or a 4xx or 5xx greeting,
  * moves on after connect_latency; a silent server costs smtp_connect_timeout, a
  * mute one smtp_helo_timeout. A connection that gets a session takes what is left
- * of the message's own connect latency (trace_columns, own_left) instead of the
+ * of the message's own connect latency (trace_columns, msg_own_left) instead of the
  * draw, if it has one: the draw is made all the same (see reuse). */
 static void try_next(struct run *r, uint32_t m)
 {
@@ -299,8 +291,11 @@ static void try_next(struct run *r, uint32_t m)
         }
         uint32_t s = r->addr_server[addr];
         mx_time rtt = dist_draw(&c->connect_latency, &r->inst[mp->inst].rng);
-        mx_time own = (mp->flags & MSG_OWN_CONNECT) ? own_left(mp, mp->own_connect, now) : rtt;
-        enum connect_result cr = s == MX_NONE ? CONNECT_TIMEOUT : server_connect(r, s, addr, m, own);
+        mx_time own = rtt;
+        if (mp->flags & MSG_OWN_CONNECT)
+            own = msg_own_left(mp, mp->own_connect, now);
+        enum connect_result cr =
+            s == MX_NONE ? CONNECT_TIMEOUT : server_connect(r, s, addr, m, own);
         mp->conn_at = now;
         switch (cr) {
         case CONNECT_SESSION:

@@ -18,7 +18,7 @@
  * this hop; origin: when it entered the system. from: the message a relay server
  * forwards (its flags carry over), or MX_NONE for a new one. own: NULL, or a new
  * message's own values from its trace row (trace_columns), indexed by enum
- * trace_own, -1 where it has none: each replaces one draw (its first delivery's
+ * scen_own, -1 where it has none: each replaces one draw (its first delivery's
  * agent wait, its first session's connect or RSET latency and session time). */
 void sender_accept(struct run *r, uint32_t inst, uint32_t dq, uint32_t domain, mx_time origin,
                    uint32_t from, const mx_time *own);

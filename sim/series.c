@@ -92,7 +92,8 @@ static void on_field(void *data, size_t len, void *ctx)
         if (s->kind == SERIES_PROFILE && s->field == 1) {
             if (units_parse_number(f, &s->cur.v, &e) != MX_OK)
                 fail_row(s, "expected a number >= 0, got \"%s\"", f);
-        } else if (s->kind == SERIES_TIMES && (unsigned)s->field <= s->n_own && *f) { /* empty: -1 */
+        } else if (s->kind == SERIES_TIMES && (unsigned)s->field <= s->n_own && *f) {
+            /* a named column; an empty field stays -1 (no value: the draw) */
             const char *name = s->own_names[s->field - 1];
             if (units_parse_duration(f, &s->cur.own[s->field - 1], &e) != MX_OK)
                 fail_row(s, "expected a %s such as 50ms or 0.2, got \"%s\"", name, f);

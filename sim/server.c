@@ -172,7 +172,14 @@ static void free_slot(struct run *r, uint32_t s)
     if (srv->bl_head != MX_NONE) {
         uint32_t next = srv->bl_head;
         unlink_backlog(r, srv, next);
-        start_session(r, s, next, 0); /* its greeting timeout is now stale (wait_seq) */
+        /* Its greeting timeout is now stale (wait_seq). The wait was its setup: the
+         * session starts at once, or when what is left of its own connect latency
+         * (trace_columns) has passed. */
+        const struct msg *np = pool_at(&r->msgs, next);
+        mx_time left = 0;
+        if (np->flags & MSG_OWN_CONNECT)
+            left = msg_own_left(np, np->own_connect, loop_now(&r->loop));
+        start_session(r, s, next, left);
     }
 }
 

@@ -38,7 +38,7 @@ static mx_time next_arrival(struct run *r, uint32_t t, mx_time from)
         struct mx_err err = {0};
         if (series_next(tr->trace, &row, &got, &err) != MX_OK)
             r->loop.nomem = true; /* checked at load: only I/O or memory can fail here */
-        for (unsigned k = 0; k < OWN_KINDS; k++)
+        for (unsigned k = 0; k < SCEN_OWN_KINDS; k++)
             tr->next_own[k] = -1;
         for (unsigned k = 0; got && k < c->n_own; k++)
             tr->next_own[c->own_kind[k]] = row.own[k];

@@ -440,3 +440,99 @@ Test(qmgr, a_traces_own_connect_rset_and_session_times_replace_the_draws)
     scen_free(s);
     remove("/tmp/mxsim-own-cd.csv");
 }
+
+/* What a trace row's own values leave alone: the draws are still made, so every
+ * other message meets the same draws as with the row's fields empty (common random
+ * numbers between the two runs). Three messages a second apart (none meets
+ * another), exponential connect latency and session time: with message 1 given
+ * its own 2 ms and 3 ms, it takes exactly 5 ms, and messages 2 and 3 are delivered
+ * at the very same times as when message 1 draws; had its draws been skipped, they
+ * would take the draws message 1 took in the first run instead. */
+struct done_at {
+    mx_time t[4];
+};
+
+static void record_done(void *ctx, const struct trace_row *row)
+{
+    struct done_at *d = ctx;
+    if (row->outcome == TR_DELIVERED && row->message >= 1 && row->message <= 3)
+        d->t[row->message] = row->time;
+}
+
+static struct done_at run_own_rows(const char *rows)
+{
+    FILE *f = fopen("/tmp/mxsim-own-crn.csv", "w");
+    cr_assert(f);
+    fputs(rows, f);
+    fclose(f);
+    const char text[] =
+        "[simulation]\nduration = 10s\ndrain = 1h\n"
+        "[dns]\nrecord = d. 300 IN A 10.0.0.1\n"
+        "[sender p]\nconnect_latency = exp(5ms)\n"
+        "[server s]\naddress = 10.0.0.1\nsession_time = exp(10ms)\n"
+        "[traffic t]\nfrom = p\nto = d\nrate = 1/s\n"
+        "arrivals = trace(/tmp/mxsim-own-crn.csv)\n"
+        "trace_columns = time, connect_latency, session_time\n";
+    struct run r;
+    struct done_at d = {{0}};
+    struct scenario *s = start_text(&r, text, NULL, 0);
+    r.on_trace = record_done;
+    r.trace_ctx = &d;
+    cr_assert_eq(loop_run(&r.loop, mx_time_from_s(20)), MX_OK);
+    cr_assert_eq(r.totals.delivered, 3);
+    run_fini(&r);
+    scen_free(s);
+    remove("/tmp/mxsim-own-crn.csv");
+    return d;
+}
+
+Test(qmgr, a_rows_own_values_leave_every_other_draw_alone)
+{
+    struct done_at drawn = run_own_rows("0,,\n1,,\n2,,\n");
+    struct done_at own = run_own_rows("0,2ms,3ms\n1,,\n2,,\n");
+    cr_assert_eq(own.t[1], mx_time_from_s(0.005));
+    cr_assert_neq(drawn.t[1], mx_time_from_s(0.005));
+    cr_assert_eq(own.t[2], drawn.t[2]);
+    cr_assert_eq(own.t[3], drawn.t[3]);
+}
+
+/* A connection that waits in the server's backlog (R62, R63) starts its session
+ * when a worker frees; with an own connect latency, the wait counts as setup and
+ * the session starts when the value has passed, from the delivery's start.
+ * process_limit 1: message 1 (at 0) connects in 1 ms (the draw) and holds the
+ * worker for its own 20 ms, to 21 ms; message 2 (at 1 ms, own connect 30 ms,
+ * session 5 ms) waits in the backlog from 2 ms to 21 ms, then 30 - 20 = 10 ms are
+ * left: delivered at 36 ms, 35 ms after it came (without the rest, 25 ms). With an
+ * own 15 ms nothing is left at 21 ms: 26 ms, 25 ms after. */
+Test(qmgr, a_backlog_wait_counts_in_a_rows_own_connect_latency)
+{
+    const char text[] =
+        "[simulation]\nduration = 1s\ndrain = 1h\n"
+        "[dns]\nrecord = d. 300 IN A 10.0.0.1\n"
+        "[sender p]\nconnect_latency = const(1ms)\n"
+        "[server s]\naddress = 10.0.0.1\nprocess_limit = 1\nbacklog = 10\n"
+        "session_time = const(10ms)\n"
+        "[traffic t]\nfrom = p\nto = d\nrate = 1/s\n"
+        "arrivals = trace(/tmp/mxsim-own-bl.csv)\n"
+        "trace_columns = time, connect_latency, session_time\n";
+    static const struct {
+        const char *own_c;
+        double delay;
+    } cases[] = {{"30ms", 0.035}, {"15ms", 0.025}};
+    for (size_t c = 0; c < MX_ARRAY_LEN(cases); c++) {
+        FILE *f = fopen("/tmp/mxsim-own-bl.csv", "w");
+        cr_assert(f);
+        fprintf(f, "0,,20ms\n0.001,%s,5ms\n", cases[c].own_c);
+        fclose(f);
+        struct run r;
+        struct scenario *s = start_text(&r, text, NULL, 0);
+        cr_assert_eq(loop_run(&r.loop, mx_time_from_s(2)), MX_OK);
+        cr_assert_eq(r.totals.delivered, 2);
+        cr_assert_eq(r.totals.delay.min, mx_time_from_s(0.021));
+        cr_assert_eq(r.totals.delay.max, mx_time_from_s(cases[c].delay), "own c %s",
+                     cases[c].own_c);
+        run_fini(&r);
+        scen_free(s);
+    }
+    remove("/tmp/mxsim-own-bl.csv");
+}

@@ -105,11 +105,11 @@ Test(traffic, bad_traces_and_profiles_name_file_and_line)
 }
 
 /* trace_columns = time, NAME...: each row's later columns are read as durations,
- * in the key's order (each message's own values, test_scenario_qmgr.c and
- * test_scenario_server.c); an empty field is no value (the draw); a row without
- * them, or with something else there, is an error at its file:line; the key's
- * value is checked column by column (a did-you-mean gives the column), and the key
- * only goes with a trace (reported at its line). */
+ * in the key's order (each message's own values, test_scenario_qmgr.c); an empty
+ * field is no value (the draw); a row without them, or with something else there,
+ * is an error at its file:line; the key's value is checked column by column (a
+ * did-you-mean gives the column; a value too long to read says how long), and the
+ * key only goes with a trace (reported at its line). */
 Test(traffic, trace_columns_reads_each_rows_own_values)
 {
     char text[2048], buf[600];
@@ -140,7 +140,7 @@ Test(traffic, trace_columns_reads_each_rows_own_values)
     write_file("/tmp/mxsim-wait-trace.csv", "time,delivery_agent_delay\n0,50ms\n1,0.2\n");
     cr_assert_eq(scen_load("/tmp/mxsim-t.ini", NULL, 0, &s, &err), MX_OK, "%s", err.msg);
     cr_assert_eq(s->traffic[0].n_own, 1);
-    cr_assert_eq(s->traffic[0].own_kind[0], OWN_AGENT_WAIT);
+    cr_assert_eq(s->traffic[0].own_kind[0], SCEN_OWN_AGENT_WAIT);
     scen_free(s);
     /* three columns, in the key's order, not the enum's; a short row names them all */
     const char *three = "traffic t.trace_columns=time, session_time,connect_latency";
@@ -154,8 +154,8 @@ Test(traffic, trace_columns_reads_each_rows_own_values)
     err = (struct mx_err){0};
     cr_assert_eq(scen_load("/tmp/mxsim-t.ini", &three, 1, &s, &err), MX_OK, "%s", err.msg);
     cr_assert_eq(s->traffic[0].n_own, 2);
-    cr_assert_eq(s->traffic[0].own_kind[0], OWN_SESSION);
-    cr_assert_eq(s->traffic[0].own_kind[1], OWN_CONNECT);
+    cr_assert_eq(s->traffic[0].own_kind[0], SCEN_OWN_SESSION);
+    cr_assert_eq(s->traffic[0].own_kind[1], SCEN_OWN_CONNECT);
     struct series sr;
     cr_assert_eq(series_open(&sr, "/tmp/mxsim-wait-trace.csv", SERIES_TIMES, &err), MX_OK);
     series_columns(&sr, s->traffic[0].own_name, s->traffic[0].n_own);
@@ -167,6 +167,8 @@ Test(traffic, trace_columns_reads_each_rows_own_values)
     cr_assert(got && row.own[0] == -1 && row.own[1] == 2000000); /* empty: the draw */
     series_close(&sr);
     scen_free(s);
+    char long_set[400]; /* time, then a 300-character name: too long to read */
+    snprintf(long_set, sizeof long_set, "traffic t.trace_columns=time,%0300d", 0);
     struct { const char *set, *msg; } bad[] = {
         {"traffic t.trace_columns=time,delivery_agent_dely",
          "--set traffic t.trace_columns: expected time, then any of delivery_agent_delay, "
@@ -181,6 +183,8 @@ Test(traffic, trace_columns_reads_each_rows_own_values)
         {"traffic t.trace_columns=time, session_time, rset_latency, session_time",
          "--set traffic t.trace_columns: expected each column once, got \"session_time\" "
          "twice"},
+        {long_set, "--set traffic t.trace_columns: expected a list of at most 255 characters, "
+                   "got 305"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err = (struct mx_err){0};
