@@ -263,9 +263,10 @@ def postfix_params(case):
 # --------------------------------------------------------------------------
 
 def replays_agent_wait(case):
-    """Whether the run's delays= b is replayed as each message's wait for a
-    delivery agent (mxsim's trace_columns = time, delivery_agent_delay). Like the
-    arrival times, b is this machine's state during the run (CPU: the burst's
+    """Whether the run's delays= b, c and d are replayed as each message's own
+    (mxsim's trace_columns, write_scenario): b as its wait for a delivery agent,
+    c and d as its first session's setup and session time. Like the arrival
+    times, b is this machine's state during the run (CPU: the burst's
     smtpd and cleanup compete with the smtp processes), not fitted to any judged
     metric: b was 1 ms in a run where Postfix kept up and 0.1 to 0.24 s in others,
     often in phases within one run, and the queue's life, and so caching (R29,
@@ -273,7 +274,7 @@ def replays_agent_wait(case):
     refused MX host with another behind it) is b the agent wait; where deliveries
     wait out timeouts (blackhole, nogreet) or fail as a whole (a refused
     relayhost), b is mostly the wait for the destination's window, which mxsim
-    simulates itself."""
+    simulates itself, and c holds the timeouts, which mxsim charges itself."""
     f = case["fault_spec"]
     return not f or (f["mode"] == "refused" and not case["relayhost"].startswith("["))
 
@@ -1042,9 +1043,10 @@ def real_run(case, rep, procs, pf, work, outdir):
     a_of = {s["qid"]: s["a"] for s in parsed["sent"]}
     # Each message's own c and d (write_scenario), None where it has none.
     own_of = {s["qid"]: (s["c"], s["d"]) for s in parsed["sent"] if s["clean"]}
-    m["trace"] = sorted((mail + a_of[q] if q in a_of else t, b_of.get(q, 0.0)) +
-                        own_of.get(q, (None, None))
-                        for t, mail, q in zip(inj.queued, inj.mail_sent, inj.qids))
+    m["trace"] = sorted(((mail + a_of[q] if q in a_of else t, b_of.get(q, 0.0)) +
+                         own_of.get(q, (None, None))
+                         for t, mail, q in zip(inj.queued, inj.mail_sent, inj.qids)),
+                        key=lambda row: row[:2])   # c, d may be None: not compared
     m["inject_late_p99"] = quantile(late, 0.99)
     m["wall_s"] = elapsed
     if problems:
