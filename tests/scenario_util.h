@@ -40,6 +40,15 @@ static inline struct scenario *start_text(struct run *r, const char *text,
     return s;
 }
 
+/* A file holding text, for a scenario, a zone or a trace. */
+static inline void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert(f);
+    fputs(text, f);
+    fclose(f);
+}
+
 /* A trace file for arrivals = trace(path): a header, then one time a line. */
 static inline void write_times(const char *path, const double *t, size_t n)
 {

@@ -145,10 +145,7 @@ Test(limits, profile_rows_are_capped_at_one_million)
              "%s[dns]\nrecord = d. 300 IN A 10.0.0.1\n"
              "[traffic t]\nfrom = s\nto = d.\nrate = 1/s\nprofile = %s\n",
              head, ppath);
-    FILE *f = fopen(spath, "w");
-    cr_assert(f);
-    fputs(text, f);
-    fclose(f);
+    write_file(spath, text);
 
     write_profile(ppath, SCEN_MAX_PROFILE_ROWS + 1);
     snprintf(cmd, sizeof cmd, MXSIM_BINARY " run %s -o %s", spath, out);
@@ -197,10 +194,7 @@ Test(limits, hundred_years_with_the_default_sample_is_refused)
              "%s[dns]\nrecord = d. 300 IN A 10.0.0.1\n"
              "[traffic t]\nfrom = s\nto = d.\nrate = 5/s\n",
              head);
-    FILE *f = fopen(spath, "w");
-    cr_assert(f);
-    fputs(text, f);
-    fclose(f);
+    write_file(spath, text);
     const char *msg_tail = "[simulation] sample: expected at least 6307.373 s, so that "
                            "timeseries.csv has at most 1000000 rows (samples x servers)";
 
@@ -258,10 +252,7 @@ Test(limits, rate_zero_runs_with_no_messages_and_exits_0)
     char spath[96], out[96], cmd[512], err[2048], summary[128];
     tmp_path(spath, sizeof spath, "rate0.ini");
     tmp_path(out, sizeof out, "rate0-out");
-    FILE *f = fopen(spath, "w");
-    cr_assert(f);
-    fputs(text, f);
-    fclose(f);
+    write_file(spath, text);
     snprintf(cmd, sizeof cmd, MXSIM_BINARY " run %s -o %s", spath, out);
     cr_assert_eq(sh(cmd, err), 0, "%s", err);
     snprintf(summary, sizeof summary, "%s/summary.csv", out);

@@ -391,11 +391,8 @@ Test(qmgr, a_reused_session_pays_the_rset_round_trip)
  * refusal that took no time would give 11). */
 Test(qmgr, a_traces_own_connect_rset_and_session_times_replace_the_draws)
 {
-    FILE *f = fopen("/tmp/mxsim-own-cd.csv", "w");
-    cr_assert(f);
-    fputs("time,connect_latency,rset_latency,session_time\n"
-          "0,1ms,,20ms\n0.03,9ms,3ms,\n0.06,,,4ms\n", f);
-    fclose(f);
+    write_file("/tmp/mxsim-own-cd.csv", "time,connect_latency,rset_latency,session_time\n"
+                                        "0,1ms,,20ms\n0.03,9ms,3ms,\n0.06,,,4ms\n");
     const char text[] =
         "[simulation]\nduration = 1s\ndrain = 1h\n"
         "[dns]\nrecord = d. 300 IN A 10.0.0.1\n"
@@ -416,10 +413,8 @@ Test(qmgr, a_traces_own_connect_rset_and_session_times_replace_the_draws)
     run_fini(&r);
     scen_free(s);
 
-    f = fopen("/tmp/mxsim-own-cd.csv", "w");
-    cr_assert(f);
-    fputs("0,8ms,\n0.5,1ms,\n", f); /* time, connect_latency, session_time (empty) */
-    fclose(f);
+    /* time, connect_latency, session_time (empty) */
+    write_file("/tmp/mxsim-own-cd.csv", "0,8ms,\n0.5,1ms,\n");
     const char failover[] =
         "[simulation]\nduration = 1s\ndrain = 1h\n"
         "[dns]\nrecord = d. 300 IN MX 10 a.d.\nrecord = d. 300 IN MX 20 b.d.\n"
@@ -461,10 +456,7 @@ static void record_done(void *ctx, const struct trace_row *row)
 
 static struct done_at run_own_rows(const char *rows)
 {
-    FILE *f = fopen("/tmp/mxsim-own-crn.csv", "w");
-    cr_assert(f);
-    fputs(rows, f);
-    fclose(f);
+    write_file("/tmp/mxsim-own-crn.csv", rows);
     const char text[] =
         "[simulation]\nduration = 10s\ndrain = 1h\n"
         "[dns]\nrecord = d. 300 IN A 10.0.0.1\n"

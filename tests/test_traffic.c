@@ -15,14 +15,6 @@ static void setup(void)
 
 TestSuite(traffic, .init = setup);
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    cr_assert(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static const char base[] =
     "[simulation]\nduration = 2h\n"
     "[dns]\nrecord = d. 300 IN A 10.0.0.1\n"
